@@ -1,0 +1,22 @@
+# One place for the compile options every project target gets.
+function(janitor_project_options target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion)
+  if(JANITOR_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  # Boost.Asio with C++20 coroutines; no deprecated Asio names.
+  target_compile_definitions(${target} PRIVATE BOOST_ASIO_NO_DEPRECATED)
+endfunction()
+
+if(JANITOR_SANITIZE_ADDRESS)
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+if(JANITOR_SANITIZE_THREAD)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()
+if(JANITOR_COVERAGE)
+  add_compile_options(--coverage -O0 -g)
+  add_link_options(--coverage)
+endif()
