@@ -1,0 +1,470 @@
+#include <janitor/sm_client/client.hpp>
+#include <janitor/sm_client/secure_json.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include <spdlog/sinks/null_sink.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <random>
+
+namespace janitor::sm {
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using std::chrono::system_clock;
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t max_secret_bytes = 65536;
+
+std::string_view strip_namespace(std::string_view type) {
+  if (auto hash = type.rfind('#'); hash != std::string_view::npos) type.remove_prefix(hash + 1);
+  if (auto colon = type.find(':'); colon != std::string_view::npos) type = type.substr(0, colon);
+  return type;
+}
+
+// Text between <tag> and </tag>, bounded: enough for the error XML some endpoints send.
+std::string xml_element(std::string_view body, std::string_view tag) {
+  const std::string open = "<" + std::string(tag) + ">";
+  const std::string close = "</" + std::string(tag) + ">";
+  const auto b = body.find(open);
+  if (b == std::string_view::npos) return {};
+  const auto e = body.find(close, b + open.size());
+  if (e == std::string_view::npos || e - b > 1024) return {};
+  return std::string(body.substr(b + open.size(), e - b - open.size()));
+}
+
+std::string bounded(std::string s) {
+  // Service messages are untrusted: keep them short and printable.
+  if (s.size() > 300) s = s.substr(0, 300) + "...";
+  for (char& c : s) {
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  }
+  return s;
+}
+
+std::optional<system_clock::time_point> parse_http_date(std::string_view s) {
+  // RFC 7231 IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
+  std::tm tm{};
+  const std::string str(s);
+  char* end = ::strptime(str.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr) return std::nullopt;
+  return system_clock::from_time_t(::timegm(&tm));
+}
+
+std::vector<std::string> string_array(const json::value* v) {
+  std::vector<std::string> out;
+  if (v == nullptr || !v->is_array()) return out;
+  for (const auto& e : v->as_array()) {
+    if (e.is_string()) out.emplace_back(e.as_string());
+  }
+  return out;
+}
+
+std::string string_field(const json::object& o, std::string_view key) {
+  const auto* p = o.if_contains(key);
+  return p != nullptr && p->is_string() ? std::string(p->as_string()) : std::string();
+}
+
+template <class T>
+result<T> malformed(std::string_view op, std::string what) {
+  result<T> r;
+  r.error.code = errc::malformed_response;
+  r.error.message = std::string(op) + ": " + std::move(what);
+  return r;
+}
+
+// Builds a request body from fields that hold no secret values.
+secure_string body_of(const json::object& o) { return serialize_secure_json(json::value(o)); }
+
+}  // namespace
+
+errc error_code_for_service_type(std::string_view type, int http_status, std::string_view message) {
+  static const std::pair<std::string_view, errc> table[] = {
+      {"ResourceNotFoundException", errc::resource_not_found},
+      {"AccessDeniedException", errc::access_denied},
+      {"AccessDenied", errc::access_denied},
+      {"InvalidParameterException", errc::invalid_parameter},
+      {"ValidationException", errc::invalid_parameter},
+      {"InvalidRequestException", errc::invalid_request},
+      {"LimitExceededException", errc::limit_exceeded},
+      {"DecryptionFailure", errc::decryption_failure},
+      {"DecryptionFailureException", errc::decryption_failure},
+      {"ThrottlingException", errc::throttling},
+      {"Throttling", errc::throttling},
+      {"TooManyRequestsException", errc::throttling},
+      {"RequestThrottled", errc::throttling},
+      {"RequestThrottledException", errc::throttling},
+      {"SlowDown", errc::throttling},
+      {"InternalServiceError", errc::internal_error},
+      {"InternalServiceErrorException", errc::internal_error},
+      {"InternalFailure", errc::internal_error},
+      {"ServiceUnavailable", errc::internal_error},
+      {"ServiceUnavailableException", errc::internal_error},
+      {"InvalidSignatureException", errc::signature_invalid},
+      {"SignatureDoesNotMatch", errc::signature_invalid},
+      {"IncompleteSignature", errc::signature_invalid},
+      {"IncompleteSignatureException", errc::signature_invalid},
+      {"InvalidClientTokenId", errc::signature_invalid},
+      {"UnrecognizedClientException", errc::signature_invalid},
+      {"MissingAuthenticationToken", errc::signature_invalid},
+      {"MissingAuthenticationTokenException", errc::signature_invalid},
+      {"ExpiredToken", errc::signature_invalid},
+      {"ExpiredTokenException", errc::signature_invalid},
+      {"RequestExpired", errc::signature_expired},
+      {"RequestTimeTooSkewed", errc::signature_expired},
+      {"RequestInTheFuture", errc::signature_expired},
+      {"ResourceExistsException", errc::resource_exists},
+  };
+  for (const auto& [name, code] : table) {
+    if (type == name) {
+      // A signature rejected for its time is a clock problem, not a key problem.
+      if (code == errc::signature_invalid && message.find("Signature expired") != std::string_view::npos) {
+        return errc::signature_expired;
+      }
+      return code;
+    }
+  }
+  if (http_status >= 500) return errc::internal_error;
+  if (http_status == 429) return errc::throttling;
+  return errc::service_error;
+}
+
+error_info parse_service_error(const http_response& res) {
+  error_info e;
+  e.http_status = res.status;
+  std::string type;
+  std::string message;
+  boost::system::error_code ec;
+  const json::value v = parse_secure_json(res.body.view(), ec);
+  if (!ec && v.is_object()) {
+    const auto& o = v.as_object();
+    type = string_field(o, "__type");
+    if (type.empty()) type = string_field(o, "code");
+    message = string_field(o, "message");
+    if (message.empty()) message = string_field(o, "Message");
+  } else if (res.body.view().find("<Code>") != std::string_view::npos) {
+    type = xml_element(res.body.view(), "Code");
+    message = xml_element(res.body.view(), "Message");
+  }
+  if (type.empty()) type = std::string(res.header("X-Amzn-ErrorType"));
+  type = std::string(strip_namespace(type));
+  e.service_code = bounded(type);
+  e.service_message = bounded(message);
+  e.code = error_code_for_service_type(type, res.status, message);
+  if (type.empty() && res.status < 500 && res.status != 429) {
+    e.code = errc::malformed_response;
+    e.message = "the service answered HTTP " + std::to_string(res.status) + " without an error type";
+  }
+  return e;
+}
+
+secrets_client::secrets_client(asio::any_io_executor ex, std::shared_ptr<transport> t,
+                               std::shared_ptr<credentials_provider> creds, client_options opts)
+    : ex_(std::move(ex)), transport_(std::move(t)), creds_(std::move(creds)), opts_(std::move(opts)) {
+  if (!opts_.now) opts_.now = [] { return system_clock::now(); };
+  if (!opts_.jitter) {
+    auto rng = std::make_shared<std::mt19937_64>(std::random_device{}());
+    opts_.jitter = [rng] { return std::uniform_real_distribution<double>(0.0, 1.0)(*rng); };
+  }
+  if (!opts_.logger)
+    opts_.logger =
+        std::make_shared<spdlog::logger>("janitor", std::make_shared<spdlog::sinks::null_sink_mt>());
+  if (opts_.retry.max_attempts < 1) opts_.retry.max_attempts = 1;
+  retry_tokens_ = opts_.retry.budget_tokens;
+}
+
+asio::awaitable<secrets_client::call_outcome> secrets_client::call(std::string_view operation,
+                                                                   const secure_string& payload,
+                                                                   bool idempotent,
+                                                                   bool payload_has_secrets) {
+  call_outcome out;
+  // Cancellation comes back as errc::cancelled, not as an exception.
+  co_await asio::this_coro::throw_if_cancelled(false);
+  bool skew_corrected = false;
+  for (int attempt = 1;; ++attempt) {
+    credentials_result creds = co_await creds_->resolve();
+    if (creds.error.failed()) {
+      out.error = std::move(creds.error);
+      co_return out;
+    }
+
+    http_request req;
+    req.headers = {{"Host", opts_.ep.host_header()},
+                   {"Content-Type", "application/x-amz-json-1.1"},
+                   {"X-Amz-Target", "secretsmanager." + std::string(operation)},
+                   {"User-Agent", opts_.user_agent}};
+    req.body = payload;
+    sigv4::http_request to_sign;
+    to_sign.method = req.method;
+    to_sign.path = req.target;
+    to_sign.headers.reserve(req.headers.size());
+    for (const auto& h : req.headers) to_sign.headers.push_back({h.name, h.value});
+    to_sign.body = req.body.view();
+    sigv4::signing_config cfg;
+    cfg.region = opts_.region;
+    cfg.service = "secretsmanager";
+    cfg.timestamp = std::chrono::floor<std::chrono::seconds>(opts_.now() + clock_skew_);
+    for (auto& h : sigv4::sign(to_sign, cfg, creds.creds, &key_cache_).headers) {
+      req.headers.push_back({std::move(h.name), std::move(h.value)});
+    }
+
+    const auto started = std::chrono::steady_clock::now();
+    ++requests_sent_;
+    transport_result res = co_await transport_->send(req);
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+            .count();
+    for (auto& h : req.headers) {
+      if (h.name == "X-Amz-Security-Token") OPENSSL_cleanse(h.value.data(), h.value.size());
+    }
+
+    error_info err;
+    if (res.error.failed()) {
+      err = std::move(res.error);
+      opts_.logger->debug("{} attempt {}: {} ({} ms)", operation, attempt, err.message, ms);
+    } else if (res.response.status >= 200 && res.response.status < 300) {
+      opts_.logger->debug("{} attempt {}: HTTP {} ({} ms)", operation, attempt, res.response.status, ms);
+      retry_tokens_ = std::min(retry_tokens_ + 1, opts_.retry.budget_tokens);
+      out.body = std::move(res.response.body);
+      co_return out;
+    } else {
+      err = parse_service_error(res.response);
+      // A 5xx may come after the service acted.
+      if (res.response.status >= 500) err.maybe_applied = true;
+      if (payload_has_secrets && !err.service_message.empty()) {
+        // Validation messages can quote the input, which here holds secret values.
+        err.service_message = "(withheld: the request carried secret values)";
+      }
+      if (err.message.empty()) err.message = std::string(operation) + ": " + err.code.message();
+      opts_.logger->debug("{} attempt {}: HTTP {} {} ({} ms)", operation, attempt, res.response.status,
+                          err.service_code, ms);
+      if (err.code == errc::signature_expired && !skew_corrected) {
+        if (auto server = parse_http_date(res.response.header("Date"))) {
+          // The service's clock is the one that counts: sign with its time from now on.
+          clock_skew_ = std::chrono::duration_cast<std::chrono::seconds>(*server - opts_.now());
+          skew_corrected = true;
+          opts_.logger->info("clock skew of {} s corrected from the service's Date header",
+                             clock_skew_.count());
+          --attempt;
+          continue;
+        }
+      }
+    }
+    if (err.message.empty()) err.message = std::string(operation) + ": " + err.code.message();
+
+    const bool retryable =
+        is_transient(err.code) && (idempotent || !err.maybe_applied) && attempt < opts_.retry.max_attempts;
+    const int cost = err.code == errc::timeout ? 10 : 5;
+    if (!retryable || retry_tokens_ < cost) {
+      out.error = std::move(err);
+      co_return out;
+    }
+    retry_tokens_ -= cost;
+    // Exponential backoff with full jitter, capped.
+    const double ceiling =
+        std::min<double>(static_cast<double>(opts_.retry.max_delay.count()),
+                         static_cast<double>(opts_.retry.base_delay.count()) * std::pow(2.0, attempt - 1));
+    const auto delay = std::chrono::milliseconds(static_cast<long long>(opts_.jitter() * ceiling));
+    opts_.logger->debug("{}: retrying in {} ms ({})", operation, delay.count(), err.code.message());
+    asio::steady_timer timer(ex_, delay);
+    co_await timer.async_wait(use_nothrow);
+    if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+      out.error.code = errc::cancelled;
+      out.error.message = std::string(operation) + ": cancelled during retry backoff";
+      co_return out;
+    }
+  }
+}
+
+asio::awaitable<result<secret_value>> secrets_client::get_secret_value(std::string secret_id,
+                                                                       std::string version_stage,
+                                                                       std::string version_id) {
+  json::object req;
+  req["SecretId"] = secret_id;
+  if (!version_id.empty()) req["VersionId"] = version_id;
+  if (!version_stage.empty()) req["VersionStage"] = version_stage;
+  auto out = co_await call("GetSecretValue", body_of(req), true, false);
+  result<secret_value> r;
+  if (out.error.failed()) {
+    r.error = std::move(out.error);
+    co_return r;
+  }
+  boost::system::error_code ec;
+  const json::value v = parse_secure_json(out.body.view(), ec);
+  if (ec || !v.is_object())
+    co_return malformed<secret_value>("GetSecretValue", "the response is not a JSON object");
+  const auto& o = v.as_object();
+  r.value.arn = string_field(o, "ARN");
+  r.value.name = string_field(o, "Name");
+  r.value.version_id = string_field(o, "VersionId");
+  r.value.version_stages = string_array(o.if_contains("VersionStages"));
+  if (const auto* s = o.if_contains("SecretString"); s != nullptr && s->is_string()) {
+    r.value.secret_string.emplace(std::string_view(s->as_string()));
+  }
+  r.value.has_binary = o.if_contains("SecretBinary") != nullptr;
+  if (r.value.version_id.empty() || (!r.value.secret_string && !r.value.has_binary)) {
+    co_return malformed<secret_value>("GetSecretValue", "the response lacks VersionId or a secret value");
+  }
+  co_return r;
+}
+
+asio::awaitable<result<put_secret_value_result>> secrets_client::put_secret_value(
+    std::string secret_id, const secure_string& secret_string, std::string client_request_token,
+    std::vector<std::string> version_stages) {
+  result<put_secret_value_result> r;
+  if (secret_string.size() > max_secret_bytes) {
+    r.error.code = errc::request_too_large;
+    r.error.message = "PutSecretValue: the secret string is " + std::to_string(secret_string.size()) +
+                      " bytes; Secrets Manager accepts at most 65536";
+    co_return r;
+  }
+  json::object req(wiping_storage());
+  req["SecretId"] = secret_id;
+  req["SecretString"] = json::string(secret_string.view(), wiping_storage());
+  req["ClientRequestToken"] = client_request_token;
+  json::array stages;
+  for (auto& s : version_stages) stages.emplace_back(s);
+  req["VersionStages"] = std::move(stages);
+  const secure_string payload = serialize_secure_json(json::value(std::move(req)));
+  auto out = co_await call("PutSecretValue", payload, true, true);
+  if (out.error.failed()) {
+    r.error = std::move(out.error);
+    co_return r;
+  }
+  boost::system::error_code ec;
+  const json::value v = parse_secure_json(out.body.view(), ec);
+  if (ec || !v.is_object())
+    co_return malformed<put_secret_value_result>("PutSecretValue", "not a JSON object");
+  const auto& o = v.as_object();
+  r.value.arn = string_field(o, "ARN");
+  r.value.name = string_field(o, "Name");
+  r.value.version_id = string_field(o, "VersionId");
+  r.value.version_stages = string_array(o.if_contains("VersionStages"));
+  if (r.value.version_id.empty())
+    co_return malformed<put_secret_value_result>("PutSecretValue", "no VersionId");
+  co_return r;
+}
+
+asio::awaitable<result<empty_value>> secrets_client::update_secret_version_stage(
+    std::string secret_id, std::string version_stage, std::string move_to_version_id,
+    std::string remove_from_version_id) {
+  json::object req;
+  req["SecretId"] = secret_id;
+  req["VersionStage"] = version_stage;
+  if (!move_to_version_id.empty()) req["MoveToVersionId"] = move_to_version_id;
+  if (!remove_from_version_id.empty()) req["RemoveFromVersionId"] = remove_from_version_id;
+  auto out = co_await call("UpdateSecretVersionStage", body_of(req), false, false);
+  result<empty_value> r;
+  r.error = std::move(out.error);
+  co_return r;
+}
+
+asio::awaitable<result<secret_description>> secrets_client::describe_secret(std::string secret_id) {
+  json::object req;
+  req["SecretId"] = secret_id;
+  auto out = co_await call("DescribeSecret", body_of(req), true, false);
+  result<secret_description> r;
+  if (out.error.failed()) {
+    r.error = std::move(out.error);
+    co_return r;
+  }
+  boost::system::error_code ec;
+  const json::value v = parse_secure_json(out.body.view(), ec);
+  if (ec || !v.is_object()) co_return malformed<secret_description>("DescribeSecret", "not a JSON object");
+  const auto& o = v.as_object();
+  r.value.arn = string_field(o, "ARN");
+  r.value.name = string_field(o, "Name");
+  if (const auto* re = o.if_contains("RotationEnabled"); re != nullptr && re->is_bool()) {
+    r.value.rotation_enabled = re->as_bool();
+  }
+  if (const auto* m = o.if_contains("VersionIdsToStages"); m != nullptr) {
+    if (!m->is_object())
+      co_return malformed<secret_description>("DescribeSecret", "VersionIdsToStages is not an object");
+    for (const auto& [id, stages] : m->as_object()) {
+      r.value.version_ids_to_stages[std::string(id)] = string_array(&stages);
+    }
+  }
+  co_return r;
+}
+
+asio::awaitable<result<std::vector<version_entry>>> secrets_client::list_secret_version_ids(
+    std::string secret_id) {
+  result<std::vector<version_entry>> r;
+  std::string next_token;
+  for (int page = 0; page < 1000; ++page) {
+    json::object req;
+    req["SecretId"] = secret_id;
+    req["IncludeDeprecated"] = true;
+    req["MaxResults"] = 100;
+    if (!next_token.empty()) req["NextToken"] = next_token;
+    auto out = co_await call("ListSecretVersionIds", body_of(req), true, false);
+    if (out.error.failed()) {
+      r.error = std::move(out.error);
+      co_return r;
+    }
+    boost::system::error_code ec;
+    const json::value v = parse_secure_json(out.body.view(), ec);
+    if (ec || !v.is_object())
+      co_return malformed<std::vector<version_entry>>("ListSecretVersionIds", "not a JSON object");
+    const auto& o = v.as_object();
+    if (const auto* versions = o.if_contains("Versions"); versions != nullptr && versions->is_array()) {
+      for (const auto& e : versions->as_array()) {
+        if (!e.is_object()) continue;
+        version_entry ve;
+        ve.version_id = string_field(e.as_object(), "VersionId");
+        ve.version_stages = string_array(e.as_object().if_contains("VersionStages"));
+        if (const auto* d = e.as_object().if_contains("CreatedDate"); d != nullptr && d->is_number()) {
+          ve.created_date = d->to_number<double>();
+        }
+        if (!ve.version_id.empty()) r.value.push_back(std::move(ve));
+      }
+    }
+    const std::string token = string_field(o, "NextToken");
+    if (token.empty() || token == next_token) co_return r;
+    next_token = token;
+  }
+  co_return malformed<std::vector<version_entry>>("ListSecretVersionIds", "more than 1000 pages");
+}
+
+asio::awaitable<result<create_secret_result>> secrets_client::create_secret(
+    std::string name, const std::optional<secure_string>& secret_string, std::string client_request_token) {
+  json::object req(wiping_storage());
+  req["Name"] = name;
+  if (secret_string) req["SecretString"] = json::string(secret_string->view(), wiping_storage());
+  if (!client_request_token.empty()) req["ClientRequestToken"] = client_request_token;
+  const secure_string payload = serialize_secure_json(json::value(std::move(req)));
+  auto out = co_await call("CreateSecret", payload, !client_request_token.empty(), secret_string.has_value());
+  result<create_secret_result> r;
+  if (out.error.failed()) {
+    r.error = std::move(out.error);
+    co_return r;
+  }
+  boost::system::error_code ec;
+  const json::value v = parse_secure_json(out.body.view(), ec);
+  if (ec || !v.is_object()) co_return malformed<create_secret_result>("CreateSecret", "not a JSON object");
+  r.value.arn = string_field(v.as_object(), "ARN");
+  r.value.name = string_field(v.as_object(), "Name");
+  r.value.version_id = string_field(v.as_object(), "VersionId");
+  co_return r;
+}
+
+asio::awaitable<result<empty_value>> secrets_client::delete_secret(std::string secret_id,
+                                                                   bool force_without_recovery) {
+  json::object req;
+  req["SecretId"] = secret_id;
+  if (force_without_recovery) req["ForceDeleteWithoutRecovery"] = true;
+  auto out = co_await call("DeleteSecret", body_of(req), true, false);
+  result<empty_value> r;
+  r.error = std::move(out.error);
+  co_return r;
+}
+
+}  // namespace janitor::sm

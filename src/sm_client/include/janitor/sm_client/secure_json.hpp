@@ -1,0 +1,33 @@
+#pragma once
+
+// Boost.JSON with memory that is wiped when freed, for documents that hold
+// secret values (responses of GetSecretValue, secret strings).
+
+#include <boost/json/storage_ptr.hpp>
+#include <boost/json/value.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <string_view>
+
+namespace janitor::sm {
+
+// A process-wide memory resource: new/delete with OPENSSL_cleanse on free.
+boost::json::storage_ptr wiping_storage();
+
+// Parses `text` into a value whose every allocation (and the parser's scratch
+// memory) is wiped when freed. Depth is bounded; no comments, no trailing commas.
+boost::json::value parse_secure_json(std::string_view text, boost::system::error_code& ec);
+
+}  // namespace janitor::sm
+
+#include <janitor/sigv4/secure_string.hpp>
+
+namespace janitor::sm {
+
+// Serializes `v` straight into wiped storage (no intermediate std::string).
+secure_string serialize_secure_json(const boost::json::value& v);
+
+// Appends `s` as a JSON string literal (quotes and escapes), into wiped storage.
+void append_json_string(secure_string& out, std::string_view s);
+
+}  // namespace janitor::sm
