@@ -145,3 +145,76 @@ TEST_CASE("TLS: verified against a CA the test makes; refused without it") {
   CHECK(made.error.code == sm::errc::tls);
   fs::remove_all(dir);
 }
+
+namespace {
+
+// One IAM query-API call, signed by our signer for the "iam" service.
+std::string iam_call(boost::asio::io_context& ioc, sm::transport& t, const sm::endpoint& ep,
+                     const std::string& form) {
+  sm::http_request req;
+  req.headers = {{"Host", ep.host_header()},
+                 {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  req.body.assign(form);
+  sigv4::http_request s;
+  s.method = "POST";
+  for (const auto& h : req.headers) s.headers.push_back({h.name, h.value});
+  s.body = req.body.view();
+  sigv4::signing_config cfg;
+  cfg.region = "us-east-1";
+  cfg.service = "iam";
+  cfg.timestamp = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  for (auto& h : sigv4::sign(s, cfg, test::test_credentials()).headers)
+    req.headers.push_back({h.name, h.value});
+  auto res = test::run(ioc, t.send(req));
+  REQUIRE_MESSAGE(!res.error.failed(), res.error.describe());
+  REQUIRE_MESSAGE(res.response.status == 200, std::string(res.response.body.view()));
+  return std::string(res.response.body.view());
+}
+
+std::string xml_text(const std::string& xml, const std::string& tag) {
+  const auto b = xml.find("<" + tag + ">");
+  const auto e = xml.find("</" + tag + ">");
+  REQUIRE(b != std::string::npos);
+  REQUIRE(e != std::string::npos);
+  return xml.substr(b + tag.size() + 2, e - b - tag.size() - 2);
+}
+
+}  // namespace
+
+TEST_CASE("signatures checked by moto: an IAM user's key is accepted, a wrong secret is refused") {
+  test::moto_options o;
+  o.env["INITIAL_NO_AUTH_ACTION_COUNT"] = "3";  // the three IAM calls below; everything after is checked
+  test::moto_server moto(o);
+  boost::asio::io_context ioc;
+  sm::error_info err;
+  const auto ep = *sm::parse_endpoint(moto.url(), err);
+  auto made = sm::make_http_transport(ioc.get_executor(), ep, {});
+  REQUIRE_FALSE(made.error.failed());
+
+  iam_call(ioc, *made.transport, ep, "Action=CreateUser&UserName=janitor&Version=2010-05-08");
+  const std::string key =
+      iam_call(ioc, *made.transport, ep, "Action=CreateAccessKey&UserName=janitor&Version=2010-05-08");
+  const std::string policy =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:*","Resource":"*"}]})";
+  iam_call(ioc, *made.transport, ep,
+           "Action=PutUserPolicy&UserName=janitor&PolicyName=all&Version=2010-05-08&PolicyDocument=" +
+               sigv4::uri_encode(policy, false));
+  const std::string access_key_id = xml_text(key, "AccessKeyId");
+  const std::string secret = xml_text(key, "SecretAccessKey");
+
+  auto good = test::make_test_client(ioc, moto.url(), test::test_credentials(access_key_id, secret));
+  const std::string name = test::unique_name("signed");
+  auto created = test::run(ioc, good->create_secret(name, secure_string(R"({"S":"1"})")));
+  REQUIRE_MESSAGE(created.ok(), created.error.describe());
+  CHECK(test::run(ioc, good->get_secret_value(name)).ok());
+
+  auto bad = test::make_test_client(ioc, moto.url(), test::test_credentials(access_key_id, secret + "x"));
+  auto refused = test::run(ioc, bad->get_secret_value(name));
+  CHECK(refused.error.code == sm::errc::signature_invalid);
+  CHECK(refused.error.service_code == "SignatureDoesNotMatch");
+  CHECK(refused.error.http_status == 403);
+
+  auto unknown =
+      test::make_test_client(ioc, moto.url(), test::test_credentials("AKIAUNKNOWNKEY000000", secret));
+  CHECK(test::run(ioc, unknown->get_secret_value(name)).error.code == sm::errc::signature_invalid);
+}
