@@ -4,18 +4,31 @@
 
 #include <openssl/crypto.h>
 
+#include <cstddef>
+#include <cstring>
 #include <new>
 
 namespace janitor::sm {
 namespace {
 
+// Each block carries its own size in a header: the size passed to deallocate
+// is not trusted (Boost.JSON's value stack frees with a different size than it
+// asked for), and the wipe must cover exactly what was handed out.
 class wiping_resource final : public boost::json::memory_resource {
+  static constexpr std::size_t header = alignof(std::max_align_t);
+
   void* do_allocate(std::size_t n, std::size_t align) override {
-    return ::operator new(n, std::align_val_t(align));
+    if (align > header) throw std::bad_alloc();
+    auto* base = static_cast<unsigned char*>(::operator new(n + header));
+    std::memcpy(base, &n, sizeof n);
+    return base + header;
   }
-  void do_deallocate(void* p, std::size_t n, std::size_t align) override {
+  void do_deallocate(void* p, std::size_t, std::size_t) override {
+    auto* base = static_cast<unsigned char*>(p) - header;
+    std::size_t n = 0;
+    std::memcpy(&n, base, sizeof n);
     OPENSSL_cleanse(p, n);
-    ::operator delete(p, n, std::align_val_t(align));
+    ::operator delete(base);
   }
   bool do_is_equal(const memory_resource& o) const noexcept override { return this == &o; }
 };
