@@ -190,8 +190,14 @@ struct write_run {
     r.secret_id = id;
     if (auto why = validate_edits(edits)) co_return fail(errc::invalid_edits, *why);
 
-    // 1. Read.
-    auto read = co_await api.read_current(id);
+    // 1. Read (or take the preview's read).
+    sm::result<sm::secret_value> read;
+    if (opts.initial_read) {
+      read.value = std::move(*opts.initial_read);
+      opts.initial_read.reset();
+    } else {
+      read = co_await api.read_current(id);
+    }
     if (!read.ok()) co_return co_await explain_read_failure(std::move(read.error));
     // 2. Check the shape.
     if (read.value.has_binary || !read.value.secret_string) {
@@ -364,6 +370,47 @@ struct write_run {
 };
 
 }  // namespace
+
+asio::awaitable<write_plan> plan_write(secrets_api& api, std::string secret_id, std::vector<edit> edits) {
+  write_plan p;
+  if (auto why = validate_edits(edits)) {
+    p.error.code = errc::invalid_edits;
+    p.error.message = *why;
+    co_return p;
+  }
+  auto read = co_await api.read_current(secret_id);
+  if (!read.ok()) {
+    write_options o;
+    o.logger = std::make_shared<spdlog::logger>("janitor.plan", std::make_shared<spdlog::sinks::null_sink_mt>());
+    write_run run{api, secret_id, std::move(edits), std::move(o), {}};
+    p.error = (co_await run.explain_read_failure(std::move(read.error))).error;
+    co_return p;
+  }
+  p.base = std::move(read.value);
+  if (p.base.has_binary || !p.base.secret_string) {
+    p.predicted = outcome::unsupported;
+    p.unsupported_reason = "the secret holds SecretBinary, not a JSON SecretString";
+    co_return p;
+  }
+  p.current_size = p.base.secret_string->size();
+  std::string reason;
+  auto doc = flat_document::parse(p.base.secret_string->view(), reason);
+  if (!doc) {
+    p.predicted = outcome::unsupported;
+    p.unsupported_reason = reason;
+    co_return p;
+  }
+  const secure_string merged = doc->apply(edits, &p.summary);
+  p.new_size = merged.size();
+  p.predicted = merged.view() == doc->text() ? outcome::noop : outcome::applied;
+  if (p.predicted == outcome::applied && merged.size() > max_secret_size) {
+    p.predicted = outcome::error;
+    p.error.code = errc::secret_too_large;
+    p.error.message = "the edited secret would be " + std::to_string(merged.size()) +
+                      " bytes; Secrets Manager accepts at most 65,536";
+  }
+  co_return p;
+}
 
 const char* to_string(outcome o) noexcept {
   switch (o) {

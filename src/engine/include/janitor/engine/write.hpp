@@ -36,6 +36,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -72,6 +73,8 @@ struct write_options {
   int cleanup_attempts = 4;
   int stale_read_attempts = 6;  // after a lost race, re-reads while the service still shows the old base
   std::shared_ptr<spdlog::logger> logger;  // default: discards
+  // A read already made (a preview): used as step 1 instead of reading again.
+  std::optional<sm::secret_value> initial_read;
 };
 
 struct write_result {
@@ -90,6 +93,18 @@ struct write_result {
   std::vector<std::string> warnings;  // e.g. a rotation in progress
   std::size_t new_size = 0;           // bytes of the written secret
 };
+
+// A look before writing: the read, and what the edits would change. Nothing is written.
+struct write_plan {
+  outcome predicted = outcome::error;  // applied (a change would be written), noop, unsupported, error
+  sm::secret_value base;               // holds the value: keep it only as long as needed
+  flat_document::change_summary summary;
+  std::size_t current_size = 0;
+  std::size_t new_size = 0;
+  std::string unsupported_reason;
+  sm::error_info error;
+};
+boost::asio::awaitable<write_plan> plan_write(secrets_api& api, std::string secret_id, std::vector<edit> edits);
 
 // Prints every field but values (there are none in a result).
 std::ostream& operator<<(std::ostream& os, const write_result& r);
