@@ -55,8 +55,10 @@ asio::awaitable<int> run(std::string secret_id, std::vector<janitor::engine::edi
   const auto result = co_await janitor::write_secret(client, secret_id, std::move(edits));
 
   std::cout << result << "\n";
-  co_return result.result == janitor::engine::outcome::applied || result.result == janitor::engine::outcome::noop ? 0
-                                                                                                                   : 1;
+  co_return result.result == janitor::engine::outcome::applied ||
+          result.result == janitor::engine::outcome::noop
+      ? 0
+      : 1;
 }
 
 int main(int argc, char** argv) {

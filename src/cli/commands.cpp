@@ -1,12 +1,12 @@
 #include "commands.hpp"
 
-#include "output.hpp"
-
 #include <janitor/engine/sweep.hpp>
 #include <janitor/engine/write.hpp>
 #include <janitor/sm_client/config.hpp>
 #include <janitor/sm_client/credentials.hpp>
 #include <janitor/sm_client/http_transport.hpp>
+
+#include "output.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -21,12 +21,12 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
 #include <iostream>
 #include <memory>
+#include <unistd.h>
 
 namespace janitor::cli {
 namespace {
@@ -43,7 +43,8 @@ std::shared_ptr<spdlog::logger> make_logger(int verbose) {
   if (verbose <= 0) {
     return std::make_shared<spdlog::logger>("janitor", std::make_shared<spdlog::sinks::null_sink_mt>());
   }
-  auto l = std::make_shared<spdlog::logger>("janitor", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  auto l =
+      std::make_shared<spdlog::logger>("janitor", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
   l->set_level(verbose >= 2 ? spdlog::level::trace : spdlog::level::debug);
   l->set_pattern("%H:%M:%S.%e %^%l%$ %v");
   return l;
@@ -88,7 +89,8 @@ std::optional<session> open_session(asio::io_context& ioc, const common_flags& c
   opts.ep = *ep;
   opts.logger = s.logger;
   s.client = std::make_unique<sm::secrets_client>(
-      ioc.get_executor(), made.transport, sm::make_default_credentials_chain(ioc.get_executor(), creds), opts);
+      ioc.get_executor(), made.transport, sm::make_default_credentials_chain(ioc.get_executor(), creds),
+      opts);
   s.logger->debug("region {}, endpoint {}", settings->region, ep->url());
   return s;
 }
@@ -102,7 +104,8 @@ T run_on(asio::io_context& ioc, asio::awaitable<T> op) {
 
 void print_json(const json::value& v) { std::fputs(pretty(v).c_str(), stdout); }
 
-int report_setup_error(const common_flags& c, const sm::error_info& err, const std::vector<std::string>& ids) {
+int report_setup_error(const common_flags& c, const sm::error_info& err,
+                       const std::vector<std::string>& ids) {
   if (c.output == "json") {
     json::array arr;
     for (const auto& id : ids.empty() ? std::vector<std::string>{""} : ids) {
@@ -139,8 +142,9 @@ answer confirm(const std::string& question) {
 class rate_limiter {
  public:
   rate_limiter(asio::any_io_executor ex, double per_second)
-      : ex_(std::move(ex)), interval_(per_second > 0 ? std::chrono::duration<double>(1.0 / per_second)
-                                                     : std::chrono::duration<double>(0)) {}
+      : ex_(std::move(ex)),
+        interval_(per_second > 0 ? std::chrono::duration<double>(1.0 / per_second)
+                                 : std::chrono::duration<double>(0)) {}
   asio::awaitable<void> acquire() {
     const auto now = std::chrono::steady_clock::now();
     if (next_ < now) next_ = now;
@@ -165,14 +169,15 @@ class limited_api final : public engine::secrets_api {
   asio::awaitable<sm::result<sm::secret_value>> read_current(const std::string& id) override {
     co_return co_await inner_.read_current(id);
   }
-  asio::awaitable<sm::result<sm::put_secret_value_result>> put_staged(const std::string& id, const secure_string& v,
-                                                                      const std::string& token,
-                                                                      const std::vector<std::string>& stages) override {
+  asio::awaitable<sm::result<sm::put_secret_value_result>> put_staged(
+      const std::string& id, const secure_string& v, const std::string& token,
+      const std::vector<std::string>& stages) override {
     co_await limiter_.acquire();
     co_return co_await inner_.put_staged(id, v, token, stages);
   }
   asio::awaitable<sm::result<sm::empty_value>> move_stage(const std::string& id, const std::string& stage,
-                                                          const std::string& to, const std::string& from) override {
+                                                          const std::string& to,
+                                                          const std::string& from) override {
     co_await limiter_.acquire();
     co_return co_await inner_.move_stage(id, stage, to, from);
   }
@@ -198,7 +203,8 @@ std::optional<std::vector<std::string>> collect_ids(const write_flags& w, std::s
       auto nl = t.find('\n');
       std::string_view line = t.substr(0, nl);
       t = nl == std::string_view::npos ? std::string_view{} : t.substr(nl + 1);
-      while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+        line.remove_suffix(1);
       while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
       if (!line.empty() && line.front() != '#') ids.emplace_back(line);
     }
@@ -275,7 +281,10 @@ int run_write(const common_flags& c, const write_flags& w) {
   }
 
   if (c.output == "text") {
-    for (std::size_t i = 0; i < n; ++i) std::fputs(plan_text((*ids)[i], plans[i], *edits).c_str(), stdout);
+    // The preview on stdout; a secret that cannot be read is reported once, with the results.
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!plans[i].error.failed()) std::fputs(plan_text((*ids)[i], plans[i], *edits).c_str(), stdout);
+    }
     std::fflush(stdout);
   }
 
@@ -290,19 +299,23 @@ int run_write(const common_flags& c, const write_flags& w) {
       if (plans[i].error.failed()) code = worse(code, exit_failure);
       if (plans[i].predicted == engine::outcome::unsupported) code = worse(code, exit_unsupported);
     }
-    if (c.output == "json") print_json(n == 1 ? arr[0] : json::value(arr));
-    else std::printf("dry run: %zu of %zu secret(s) would change; nothing was written\n", to_write, n);
+    if (c.output == "json")
+      print_json(n == 1 ? arr[0] : json::value(arr));
+    else
+      std::printf("dry run: %zu of %zu secret(s) would change; nothing was written\n", to_write, n);
     return code;
   }
 
   if (to_write > 0 && !w.yes) {
     const std::string q = "Write " + std::to_string(to_write) + " secret(s)?";
     switch (confirm(q)) {
-      case answer::yes: break;
-      case answer::no: return usage_error(c, "not confirmed; nothing was written", *ids);
+      case answer::yes:
+        break;
+      case answer::no:
+        return usage_error(c, "not confirmed; nothing was written", *ids);
       case answer::no_terminal:
-        return usage_error(c, "refusing to write without --yes: no terminal to confirm on; nothing was written",
-                           *ids);
+        return usage_error(
+            c, "refusing to write without --yes: no terminal to confirm on; nothing was written", *ids);
     }
   }
 
@@ -325,8 +338,8 @@ int run_write(const common_flags& c, const write_flags& w) {
   int counts[5] = {0, 0, 0, 0, 0};
   auto show_progress = [&] {
     if (!progress) return;
-    std::fprintf(stderr, "\r[%zu/%zu] applied %d  no change %d  conflict %d  unsupported %d  error %d", finished, n,
-                 counts[0], counts[1], counts[2], counts[3], counts[4]);
+    std::fprintf(stderr, "\r[%zu/%zu] applied %d  no change %d  conflict %d  unsupported %d  error %d",
+                 finished, n, counts[0], counts[1], counts[2], counts[3], counts[4]);
     if (finished == n) std::fputc('\n', stderr);
   };
   std::function<void()> start_next = [&] {
@@ -355,12 +368,21 @@ int run_write(const common_flags& c, const write_flags& w) {
     o.max_attempts = w.max_attempts;
     o.logger = s->logger;
     o.initial_read = plans[i].base;
+    // Test hook (tests/cli, scripts/record-scenarios.sh): a shell command run
+    // before the first commit, to play a concurrent writer at that exact step.
+    if (const char* cmd = std::getenv("JANITOR_TEST_BEFORE_COMMIT"); cmd != nullptr && *cmd != '\0') {
+      o.before_step = [command = std::string(cmd)](std::string_view step, int attempt) {
+        if (step == "commit" && attempt == 1 && std::system(command.c_str()) != 0) {
+          std::fputs("janitor-async: JANITOR_TEST_BEFORE_COMMIT failed\n", stderr);
+        }
+      };
+    }
     cancels.push_back(std::make_unique<asio::cancellation_signal>());
-    engine::async_write_secret(api, (*ids)[i], *edits, std::move(o),
-                               asio::bind_cancellation_slot(cancels.back()->slot(),
-                                                            [finish](boost::system::error_code, engine::write_result r) {
-                                                              finish(std::move(r));
-                                                            }));
+    engine::async_write_secret(
+        api, (*ids)[i], *edits, std::move(o),
+        asio::bind_cancellation_slot(
+            cancels.back()->slot(),
+            [finish](boost::system::error_code, engine::write_result r) { finish(std::move(r)); }));
   };
   for (int k = 0; k < w.concurrency; ++k) start_next();
   ioc.run();
@@ -376,8 +398,10 @@ int run_write(const common_flags& c, const write_flags& w) {
   json::array arr;
   for (const auto& r : results) {
     code = worse(code, exit_code_for(r.result));
-    if (c.output == "json") arr.push_back(write_result_json(r));
-    else std::fputs(write_result_text(r).c_str(), stdout);
+    if (c.output == "json")
+      arr.push_back(write_result_json(r));
+    else
+      std::fputs(write_result_text(r).c_str(), r.result == engine::outcome::error ? stderr : stdout);
   }
   if (c.output == "json") print_json(n == 1 ? arr[0] : json::value(arr));
   if (interrupted) code = worse(code, exit_failure);
@@ -397,8 +421,10 @@ int run_show(const common_flags& c, const std::string& id) {
       co_return exit_failure;
     }
     auto d = co_await s->client->describe_secret(id);
-    if (c.output == "json") print_json(show_json(id, v.value, d.value));
-    else std::fputs(show_text(id, v.value, d.value).c_str(), stdout);
+    if (c.output == "json")
+      print_json(show_json(id, v.value, d.value));
+    else
+      std::fputs(show_text(id, v.value, d.value).c_str(), stdout);
     co_return exit_ok;
   };
   return run_on(ioc, op());
@@ -419,8 +445,10 @@ int run_versions(const common_flags& c, const std::string& id) {
     std::sort(v.value.begin(), v.value.end(), [](const auto& a, const auto& b) {
       return a.created_date.value_or(0) < b.created_date.value_or(0);
     });
-    if (c.output == "json") print_json(versions_json(id, v.value));
-    else std::fputs(versions_text(id, v.value).c_str(), stdout);
+    if (c.output == "json")
+      print_json(versions_json(id, v.value));
+    else
+      std::fputs(versions_text(id, v.value).c_str(), stdout);
     co_return exit_ok;
   };
   return run_on(ioc, op());
@@ -436,7 +464,8 @@ int run_sweep(const common_flags& c, const sweep_flags& f) {
   ioc.restart();
   if (plan.error.failed()) {
     std::fprintf(stderr, "janitor-async: %s: %s\n", f.secret_id.c_str(), plan.error.describe().c_str());
-    if (c.output == "json") print_json(json::object{{"secret_id", f.secret_id}, {"error", error_json(plan.error)}});
+    if (c.output == "json")
+      print_json(json::object{{"secret_id", f.secret_id}, {"error", error_json(plan.error)}});
     return exit_failure;
   }
   std::size_t removable = 0;
@@ -444,7 +473,8 @@ int run_sweep(const common_flags& c, const sweep_flags& f) {
     const bool skip = p.recent && !f.force;
     removable += skip ? 0 : 1;
     if (c.output == "text") {
-      std::printf("%s %s on version %s%s\n", skip ? "keep  " : "remove", p.label.c_str(), p.version_id.c_str(),
+      std::printf("%s %s on version %s%s\n", skip ? "keep  " : "remove", p.label.c_str(),
+                  p.version_id.c_str(),
                   skip ? " (made in the last minutes: a write may be in progress; --force to remove)" : "");
     }
   }
@@ -454,7 +484,8 @@ int run_sweep(const common_flags& c, const sweep_flags& f) {
       json::array removed, skipped, failed;
       for (const auto& l : r.removed) removed.emplace_back(l);
       for (const auto& l : r.skipped) skipped.emplace_back(l);
-      for (const auto& [l, e] : r.failed) failed.push_back(json::object{{"label", l}, {"error", error_json(e)}});
+      for (const auto& [l, e] : r.failed)
+        failed.push_back(json::object{{"label", l}, {"error", error_json(e)}});
       o["removed"] = std::move(removed);
       o["skipped"] = std::move(skipped);
       o["failed"] = std::move(failed);
@@ -467,16 +498,20 @@ int run_sweep(const common_flags& c, const sweep_flags& f) {
   };
   if (removable == 0 || f.dry_run) {
     engine::sweep_result preview;
-    for (const auto& p : plan.labels) (p.recent && !f.force ? preview.skipped : preview.removed).push_back(p.label);
+    for (const auto& p : plan.labels)
+      (p.recent && !f.force ? preview.skipped : preview.removed).push_back(p.label);
     if (!f.dry_run) preview.removed.clear();
-    if (c.output == "text" && plan.labels.empty()) std::printf("%s: no janitor-pending labels\n", f.secret_id.c_str());
+    if (c.output == "text" && plan.labels.empty())
+      std::printf("%s: no janitor-pending labels\n", f.secret_id.c_str());
     emit(preview, f.dry_run);
     return exit_ok;
   }
   if (!f.yes) {
     switch (confirm("Remove " + std::to_string(removable) + " label(s)?")) {
-      case answer::yes: break;
-      case answer::no: return usage_error(c, "not confirmed; nothing was removed");
+      case answer::yes:
+        break;
+      case answer::no:
+        return usage_error(c, "not confirmed; nothing was removed");
       case answer::no_terminal:
         return usage_error(c, "refusing to remove labels without --yes: no terminal to confirm on");
     }

@@ -1,11 +1,10 @@
 #include "edit_sources.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace janitor::cli {
 namespace {

@@ -12,11 +12,11 @@
 namespace janitor::cli {
 
 struct edit_flags {
-  std::vector<std::string> set;        // KEY=VALUE
-  std::vector<std::string> set_file;   // KEY=PATH
-  std::vector<std::string> set_env;    // KEY=VAR
-  std::vector<std::string> remove;     // KEY
-  std::string edits_file;              // PATH or "-"
+  std::vector<std::string> set;       // KEY=VALUE
+  std::vector<std::string> set_file;  // KEY=PATH
+  std::vector<std::string> set_env;   // KEY=VAR
+  std::vector<std::string> remove;    // KEY
+  std::string edits_file;             // PATH or "-"
 };
 
 // Returns the edits, or nullopt with `error` set (a usage error).

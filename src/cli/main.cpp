@@ -13,19 +13,23 @@ namespace {
 void add_common(CLI::App& cmd, janitor::cli::common_flags& c) {
   cmd.add_option("--region", c.region, "AWS region (else AWS_REGION, AWS_DEFAULT_REGION, the profile)");
   cmd.add_option("--profile", c.profile, "profile of the shared config/credentials files (else AWS_PROFILE)");
-  cmd.add_option("--endpoint-url", c.endpoint_url,
-                 "service endpoint (else AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL); http:// only on loopback");
-  cmd.add_option("--ca-bundle", c.ca_bundle, "PEM file of CAs to trust (else AWS_CA_BUNDLE, the system store)");
+  cmd.add_option(
+      "--endpoint-url", c.endpoint_url,
+      "service endpoint (else AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL); http:// only on loopback");
+  cmd.add_option("--ca-bundle", c.ca_bundle,
+                 "PEM file of CAs to trust (else AWS_CA_BUNDLE, the system store)");
   cmd.add_option("--output", c.output, "text or json")->check(CLI::IsMember({"text", "json"}));
-  cmd.add_flag("-v,--verbose", c.verbose, "log each call to stderr (ids and keys only, never values); -vv for more");
+  cmd.add_flag("-v,--verbose", c.verbose,
+               "log each call to stderr (ids and keys only, never values); -vv for more");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace janitor::cli;
-  CLI::App app{"janitor-async: change single entries of an AWS Secrets Manager JSON secret,\n"
-               "never overwriting a change it did not see."};
+  CLI::App app{
+      "janitor-async: change single entries of an AWS Secrets Manager JSON secret,\n"
+      "never overwriting a change it did not see."};
   app.set_version_flag("--version", std::string("janitor-async ") + JANITOR_VERSION);
   app.require_subcommand(1);
   app.footer(
@@ -40,13 +44,17 @@ int main(int argc, char** argv) {
   write->add_option("--secret-ids-file", w.secret_ids_file, "file with one secret id per line ('-': stdin)");
   write->add_option("--set", w.edits.set, "KEY=VALUE (visible to other local users in the process list)")
       ->take_all();
-  write->add_option("--set-file", w.edits.set_file, "KEY=PATH: the value is the file's exact bytes")->take_all();
-  write->add_option("--set-env", w.edits.set_env, "KEY=VAR: the value of environment variable VAR")->take_all();
-  write->add_option("--edits-file", w.edits.edits_file, "lines KEY=VALUE (set) and -KEY (remove); '-': stdin");
+  write->add_option("--set-file", w.edits.set_file, "KEY=PATH: the value is the file's exact bytes")
+      ->take_all();
+  write->add_option("--set-env", w.edits.set_env, "KEY=VAR: the value of environment variable VAR")
+      ->take_all();
+  write->add_option("--edits-file", w.edits.edits_file,
+                    "lines KEY=VALUE (set) and -KEY (remove); '-': stdin");
   write->add_option("--remove", w.edits.remove, "KEY to remove")->take_all();
   write->add_flag("--dry-run", w.dry_run, "show the masked preview, write nothing");
   write->add_flag("--yes,-y", w.yes, "do not ask; without it a non-interactive run refuses");
-  write->add_option("--max-attempts", w.max_attempts, "staged attempts per secret under contention (default 5)");
+  write->add_option("--max-attempts", w.max_attempts,
+                    "staged attempts per secret under contention (default 5)");
   write->add_option("--concurrency", w.concurrency, "secrets written at once in a bulk run (default 8)");
   write->add_option("--max-tps", w.max_tps,
                     "mutating calls per second for the whole run (default 40; the service allows about 50)");
@@ -65,7 +73,8 @@ int main(int argc, char** argv) {
   show->footer("Example:\n  janitor-async show app/config --output json");
 
   std::string versions_id;
-  auto* versions = app.add_subcommand("versions", "versions with stages and dates; flags janitor-pending labels");
+  auto* versions =
+      app.add_subcommand("versions", "versions with stages and dates; flags janitor-pending labels");
   versions->add_option("SECRET_ID", versions_id, "secret name or ARN")->required();
   add_common(*versions, common);
   versions->footer("Example:\n  janitor-async versions app/config");
@@ -75,8 +84,10 @@ int main(int argc, char** argv) {
   sweep->add_option("SECRET_ID", sw.secret_id, "secret name or ARN")->required();
   sweep->add_flag("--dry-run", sw.dry_run, "show what would be removed");
   sweep->add_flag("--yes,-y", sw.yes, "do not ask");
-  sweep->add_flag("--force", sw.force, "also remove labels made in the last minutes (a write may be running)");
-  sweep->add_option("--min-age", sw.min_age_minutes, "minutes a label must be old to be removed without --force");
+  sweep->add_flag("--force", sw.force,
+                  "also remove labels made in the last minutes (a write may be running)");
+  sweep->add_option("--min-age", sw.min_age_minutes,
+                    "minutes a label must be old to be removed without --force");
   add_common(*sweep, common);
   sweep->footer("Example:\n  janitor-async sweep app/config --yes");
 

@@ -27,54 +27,90 @@ std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
 
 const char* sm_code_name(sm::errc e) {
   switch (e) {
-    case sm::errc::ok: return "ok";
-    case sm::errc::resource_not_found: return "resource_not_found";
-    case sm::errc::access_denied: return "access_denied";
-    case sm::errc::invalid_parameter: return "invalid_parameter";
-    case sm::errc::invalid_request: return "invalid_request";
-    case sm::errc::limit_exceeded: return "limit_exceeded";
-    case sm::errc::decryption_failure: return "decryption_failure";
-    case sm::errc::throttling: return "throttling";
-    case sm::errc::internal_error: return "internal_error";
-    case sm::errc::signature_invalid: return "signature_invalid";
-    case sm::errc::signature_expired: return "signature_expired";
-    case sm::errc::resource_exists: return "resource_exists";
-    case sm::errc::service_error: return "service_error";
-    case sm::errc::network: return "network";
-    case sm::errc::timeout: return "timeout";
-    case sm::errc::tls: return "tls";
-    case sm::errc::malformed_response: return "malformed_response";
-    case sm::errc::response_too_large: return "response_too_large";
-    case sm::errc::cancelled: return "cancelled";
-    case sm::errc::no_credentials: return "no_credentials";
-    case sm::errc::invalid_credentials_file: return "invalid_credentials_file";
-    case sm::errc::invalid_endpoint: return "invalid_endpoint";
-    case sm::errc::invalid_region: return "invalid_region";
-    case sm::errc::request_too_large: return "request_too_large";
+    case sm::errc::ok:
+      return "ok";
+    case sm::errc::resource_not_found:
+      return "resource_not_found";
+    case sm::errc::access_denied:
+      return "access_denied";
+    case sm::errc::invalid_parameter:
+      return "invalid_parameter";
+    case sm::errc::invalid_request:
+      return "invalid_request";
+    case sm::errc::limit_exceeded:
+      return "limit_exceeded";
+    case sm::errc::decryption_failure:
+      return "decryption_failure";
+    case sm::errc::throttling:
+      return "throttling";
+    case sm::errc::internal_error:
+      return "internal_error";
+    case sm::errc::signature_invalid:
+      return "signature_invalid";
+    case sm::errc::signature_expired:
+      return "signature_expired";
+    case sm::errc::resource_exists:
+      return "resource_exists";
+    case sm::errc::service_error:
+      return "service_error";
+    case sm::errc::network:
+      return "network";
+    case sm::errc::timeout:
+      return "timeout";
+    case sm::errc::tls:
+      return "tls";
+    case sm::errc::malformed_response:
+      return "malformed_response";
+    case sm::errc::response_too_large:
+      return "response_too_large";
+    case sm::errc::cancelled:
+      return "cancelled";
+    case sm::errc::no_credentials:
+      return "no_credentials";
+    case sm::errc::invalid_credentials_file:
+      return "invalid_credentials_file";
+    case sm::errc::invalid_endpoint:
+      return "invalid_endpoint";
+    case sm::errc::invalid_region:
+      return "invalid_region";
+    case sm::errc::request_too_large:
+      return "request_too_large";
   }
   return "error";
 }
 
 const char* engine_code_name(engine::errc e) {
   switch (e) {
-    case engine::errc::ok: return "ok";
-    case engine::errc::invalid_edits: return "invalid_edits";
-    case engine::errc::secret_too_large: return "secret_too_large";
-    case engine::errc::no_current_value: return "no_current_value";
-    case engine::errc::commit_unknown: return "commit_unknown";
-    case engine::errc::label_quota: return "label_quota";
-    case engine::errc::cancelled: return "cancelled";
-    case engine::errc::internal: return "internal";
+    case engine::errc::ok:
+      return "ok";
+    case engine::errc::invalid_edits:
+      return "invalid_edits";
+    case engine::errc::secret_too_large:
+      return "secret_too_large";
+    case engine::errc::no_current_value:
+      return "no_current_value";
+    case engine::errc::commit_unknown:
+      return "commit_unknown";
+    case engine::errc::label_quota:
+      return "label_quota";
+    case engine::errc::cancelled:
+      return "cancelled";
+    case engine::errc::internal:
+      return "internal";
   }
   return "error";
 }
 
 const char* kind_name(engine::value_kind k) {
   switch (k) {
-    case engine::value_kind::string: return "string";
-    case engine::value_kind::number: return "number";
-    case engine::value_kind::boolean: return "boolean";
-    case engine::value_kind::null: return "null";
+    case engine::value_kind::string:
+      return "string";
+    case engine::value_kind::number:
+      return "number";
+    case engine::value_kind::boolean:
+      return "boolean";
+    case engine::value_kind::null:
+      return "null";
   }
   return "?";
 }
@@ -104,7 +140,8 @@ void pretty_into(std::ostringstream& os, const json::value& v, int indent) {
       os << "[]";
       return;
     }
-    const bool scalars = std::all_of(a.begin(), a.end(), [](const json::value& e) { return !e.is_structured(); });
+    const bool scalars =
+        std::all_of(a.begin(), a.end(), [](const json::value& e) { return !e.is_structured(); });
     if (scalars) {
       os << json::serialize(v);
       return;
@@ -133,10 +170,14 @@ std::string pretty(const json::value& v) {
 int exit_code_for(engine::outcome o) {
   switch (o) {
     case engine::outcome::applied:
-    case engine::outcome::noop: return exit_ok;
-    case engine::outcome::conflict: return exit_conflict;
-    case engine::outcome::unsupported: return exit_unsupported;
-    case engine::outcome::error: return exit_failure;
+    case engine::outcome::noop:
+      return exit_ok;
+    case engine::outcome::conflict:
+      return exit_conflict;
+    case engine::outcome::unsupported:
+      return exit_unsupported;
+    case engine::outcome::error:
+      return exit_failure;
   }
   return exit_failure;
 }
@@ -144,11 +185,16 @@ int exit_code_for(engine::outcome o) {
 int worse(int a, int b) {
   auto rank = [](int c) {
     switch (c) {
-      case exit_ok: return 0;
-      case exit_conflict: return 1;
-      case exit_unsupported: return 2;
-      case exit_usage: return 4;
-      default: return 3;
+      case exit_ok:
+        return 0;
+      case exit_conflict:
+        return 1;
+      case exit_unsupported:
+        return 2;
+      case exit_usage:
+        return 4;
+      default:
+        return 3;
     }
   };
   return rank(a) >= rank(b) ? a : b;
@@ -157,7 +203,8 @@ int worse(int a, int b) {
 std::string error_code_name(const sm::error_info& e) {
   if (!e.service_code.empty()) return e.service_code;
   if (e.code.category() == sm::error_category()) return sm_code_name(static_cast<sm::errc>(e.code.value()));
-  if (e.code.category() == engine::error_category()) return engine_code_name(static_cast<engine::errc>(e.code.value()));
+  if (e.code.category() == engine::error_category())
+    return engine_code_name(static_cast<engine::errc>(e.code.value()));
   return "error";
 }
 
@@ -174,7 +221,8 @@ json::object write_result_json(const engine::write_result& r) {
   o["outcome"] = engine::to_string(r.result);
   o["secret_id"] = r.secret_id;
   o["version_id"] = r.version_id.empty() ? json::value(nullptr) : json::value(r.version_id);
-  o["previous_version_id"] = r.previous_version_id.empty() ? json::value(nullptr) : json::value(r.previous_version_id);
+  o["previous_version_id"] =
+      r.previous_version_id.empty() ? json::value(nullptr) : json::value(r.previous_version_id);
   o["attempts"] = r.attempts;
   o["added"] = to_array(r.added);
   o["changed"] = to_array(r.changed);
@@ -194,7 +242,8 @@ json::object dry_run_json(const std::string& id, const engine::write_plan& p) {
   o["dry_run"] = true;
   o["secret_id"] = id;
   o["version_id"] = nullptr;
-  o["previous_version_id"] = p.base.version_id.empty() ? json::value(nullptr) : json::value(p.base.version_id);
+  o["previous_version_id"] =
+      p.base.version_id.empty() ? json::value(nullptr) : json::value(p.base.version_id);
   o["attempts"] = 0;
   o["added"] = to_array(p.summary.added);
   o["changed"] = to_array(p.summary.changed);
@@ -210,8 +259,9 @@ std::string write_result_text(const engine::write_result& r) {
   std::ostringstream os;
   switch (r.result) {
     case engine::outcome::applied:
-      os << "applied: " << r.secret_id << " is now version " << r.version_id << " (was " << r.previous_version_id
-         << ", " << r.attempts << (r.attempts == 1 ? " attempt" : " attempts") << ")\n";
+      os << "applied: " << r.secret_id << " is now version " << r.version_id << " (was "
+         << r.previous_version_id << ", " << r.attempts << (r.attempts == 1 ? " attempt" : " attempts")
+         << ")\n";
       if (!r.added.empty()) os << "  added:   " << join(r.added) << "\n";
       if (!r.changed.empty()) os << "  changed: " << join(r.changed) << "\n";
       if (!r.removed.empty()) os << "  removed: " << join(r.removed) << "\n";
@@ -222,8 +272,8 @@ std::string write_result_text(const engine::write_result& r) {
       break;
     case engine::outcome::conflict:
       if (r.persistent_contention) {
-        os << "conflict: " << r.secret_id << " kept changing under other writers; gave up after " << r.attempts
-           << " attempts. Nothing was written. Try again later.\n";
+        os << "conflict: " << r.secret_id << " kept changing under other writers; gave up after "
+           << r.attempts << " attempts. Nothing was written. Try again later.\n";
       } else {
         os << "conflict: " << r.secret_id << ": " << join(r.conflicting_keys)
            << (r.conflicting_keys.size() == 1 ? " was" : " were")
@@ -240,14 +290,15 @@ std::string write_result_text(const engine::write_result& r) {
       break;
   }
   if (r.pending_label_left) {
-    os << "  note: the label " << r.pending_label << " was left on a version; run: janitor-async sweep " << r.secret_id
-       << "\n";
+    os << "  note: the label " << r.pending_label << " was left on a version; run: janitor-async sweep "
+       << r.secret_id << "\n";
   }
   for (const auto& w : r.warnings) os << "  warning: " << w << "\n";
   return os.str();
 }
 
-std::string plan_text(const std::string& id, const engine::write_plan& p, const std::vector<engine::edit>& edits) {
+std::string plan_text(const std::string& id, const engine::write_plan& p,
+                      const std::vector<engine::edit>& edits) {
   std::ostringstream os;
   if (p.error.failed()) {
     os << id << ": " << p.error.describe() << "\n";
@@ -257,7 +308,8 @@ std::string plan_text(const std::string& id, const engine::write_plan& p, const 
     os << id << ": unsupported: " << p.unsupported_reason << "\n";
     return os.str();
   }
-  os << id << " (version " << p.base.version_id << ", " << p.current_size << " -> " << p.new_size << " bytes)\n";
+  os << id << " (version " << p.base.version_id << ", " << p.current_size << " -> " << p.new_size
+     << " bytes)\n";
   for (const auto& k : p.summary.added) {
     std::size_t len = 0;
     for (const auto& e : edits) {
@@ -340,8 +392,10 @@ std::string show_text(const std::string& id, const sm::secret_value& v, const sm
   }
   for (const auto& [version, stages] : d.version_ids_to_stages) {
     for (const auto& s : stages) {
-      if (s == "AWSPENDING" && version != v.version_id) os << "  warning: a rotation is in progress (AWSPENDING)\n";
-      if (is_pending(s)) os << "  note: " << s << " on version " << version << " (see: janitor-async versions)\n";
+      if (s == "AWSPENDING" && version != v.version_id)
+        os << "  warning: a rotation is in progress (AWSPENDING)\n";
+      if (is_pending(s))
+        os << "  note: " << s << " on version " << version << " (see: janitor-async versions)\n";
     }
   }
   return os.str();
@@ -377,7 +431,8 @@ std::string versions_text(const std::string& id, const std::vector<sm::version_e
     for (const auto& s : v.version_stages) pending += is_pending(s) ? 1 : 0;
   }
   if (pending > 0) {
-    os << "  " << pending << " janitor-pending label(s): left by an interrupted write unless one is running now; "
+    os << "  " << pending
+       << " janitor-pending label(s): left by an interrupted write unless one is running now; "
        << "remove with: janitor-async sweep " << id << "\n";
   }
   return os.str();

@@ -3,7 +3,8 @@
 namespace janitor::engine {
 
 boost::asio::awaitable<sweep_plan> plan_sweep(sm::secrets_client& client, std::string secret_id,
-                                              std::chrono::system_clock::time_point now, std::chrono::seconds min_age) {
+                                              std::chrono::system_clock::time_point now,
+                                              std::chrono::seconds min_age) {
   sweep_plan plan;
   auto versions = co_await client.list_secret_version_ids(secret_id);
   if (!versions.ok()) {
@@ -22,8 +23,8 @@ boost::asio::awaitable<sweep_plan> plan_sweep(sm::secrets_client& client, std::s
   co_return plan;
 }
 
-boost::asio::awaitable<sweep_result> run_sweep(sm::secrets_client& client, std::string secret_id, sweep_plan plan,
-                                               bool force) {
+boost::asio::awaitable<sweep_result> run_sweep(sm::secrets_client& client, std::string secret_id,
+                                               sweep_plan plan, bool force) {
   sweep_result out;
   for (const auto& p : plan.labels) {
     if (p.recent && !force) {

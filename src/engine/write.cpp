@@ -243,6 +243,7 @@ struct write_run {
       const std::string label = "janitor-pending-" + token;
       r.attempts = attempt;
       std::vector<std::string> stages{label};
+      if (opts.before_step) opts.before_step("stage", attempt);
       auto put = co_await api.put_staged(id, merged, token, stages);
       if (!put.ok()) {
         if (put.error.maybe_applied || put.error.code == sm::errc::cancelled) {
@@ -267,6 +268,7 @@ struct write_run {
       log().debug("{}: staged version {} (attempt {})", id, token, attempt);
 
       // 5. Commit: the compare-and-swap on AWSCURRENT.
+      if (opts.before_step) opts.before_step("commit", attempt);
       auto commit = co_await api.move_stage(id, "AWSCURRENT", token, base);
       commit_state state = commit_state::not_committed;
       bool verified_not_committed = false;  // the stages showed the base still current and ours not
@@ -381,7 +383,8 @@ asio::awaitable<write_plan> plan_write(secrets_api& api, std::string secret_id, 
   auto read = co_await api.read_current(secret_id);
   if (!read.ok()) {
     write_options o;
-    o.logger = std::make_shared<spdlog::logger>("janitor.plan", std::make_shared<spdlog::sinks::null_sink_mt>());
+    o.logger =
+        std::make_shared<spdlog::logger>("janitor.plan", std::make_shared<spdlog::sinks::null_sink_mt>());
     write_run run{api, secret_id, std::move(edits), std::move(o), {}};
     p.error = (co_await run.explain_read_failure(std::move(read.error))).error;
     co_return p;

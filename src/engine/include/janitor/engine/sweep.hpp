@@ -42,7 +42,7 @@ struct sweep_result {
 };
 
 // Removes the planned labels (recent ones only with `force`).
-boost::asio::awaitable<sweep_result> run_sweep(sm::secrets_client& client, std::string secret_id, sweep_plan plan,
-                                               bool force);
+boost::asio::awaitable<sweep_result> run_sweep(sm::secrets_client& client, std::string secret_id,
+                                               sweep_plan plan, bool force);
 
 }  // namespace janitor::engine

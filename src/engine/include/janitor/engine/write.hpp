@@ -73,6 +73,9 @@ struct write_options {
   int cleanup_attempts = 4;
   int stale_read_attempts = 6;  // after a lost race, re-reads while the service still shows the old base
   std::shared_ptr<spdlog::logger> logger;  // default: discards
+  // Test hook: called before each protocol step ("stage", "commit") with the
+  // attempt number, so a test can play a concurrent writer at exactly that step.
+  std::function<void(std::string_view step, int attempt)> before_step;
   // A read already made (a preview): used as step 1 instead of reading again.
   std::optional<sm::secret_value> initial_read;
 };
@@ -104,7 +107,8 @@ struct write_plan {
   std::string unsupported_reason;
   sm::error_info error;
 };
-boost::asio::awaitable<write_plan> plan_write(secrets_api& api, std::string secret_id, std::vector<edit> edits);
+boost::asio::awaitable<write_plan> plan_write(secrets_api& api, std::string secret_id,
+                                              std::vector<edit> edits);
 
 // Prints every field but values (there are none in a result).
 std::ostream& operator<<(std::ostream& os, const write_result& r);
