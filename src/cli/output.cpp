@@ -65,6 +65,10 @@ const char* sm_code_name(sm::errc e) {
       return "response_too_large";
     case sm::errc::cancelled:
       return "cancelled";
+    case sm::errc::replay_mismatch:
+      return "replay_mismatch";
+    case sm::errc::invalid_cassette:
+      return "invalid_cassette";
     case sm::errc::no_credentials:
       return "no_credentials";
     case sm::errc::invalid_credentials_file:

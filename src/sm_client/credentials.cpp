@@ -83,11 +83,18 @@ asio::awaitable<credentials_result> run_credential_process(asio::any_io_executor
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  // Its own process group: on a timeout the whole command (a shell and its
+  // children) is killed, not just the shell.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
   const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
   pid_t pid = 0;
   const int rc =
-      ::posix_spawn(&pid, "/bin/sh", &actions, nullptr, const_cast<char* const*>(argv), environ);  // NOLINT
+      ::posix_spawn(&pid, "/bin/sh", &actions, &attr, const_cast<char* const*>(argv), environ);  // NOLINT
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
   ::close(fds[1]);
   if (rc != 0) {
     ::close(fds[0]);
@@ -100,7 +107,7 @@ asio::awaitable<credentials_result> run_credential_process(asio::any_io_executor
   timer->async_wait([pipe, timed_out, pid](boost::system::error_code ec) {
     if (ec) return;
     *timed_out = true;
-    ::kill(pid, SIGKILL);
+    ::kill(-pid, SIGKILL);
     boost::system::error_code ignored;
     pipe->close(ignored);
   });
@@ -116,7 +123,7 @@ asio::awaitable<credentials_result> run_credential_process(asio::any_io_executor
     if (ec) break;
     if (out.size() > 64 * 1024) {
       too_big = true;
-      ::kill(pid, SIGKILL);
+      ::kill(-pid, SIGKILL);
       break;
     }
   }
@@ -130,7 +137,7 @@ asio::awaitable<credentials_result> run_credential_process(asio::any_io_executor
     asio::steady_timer t(ex, std::chrono::milliseconds(10));
     co_await t.async_wait(use_nothrow);
     if (i == 199) {
-      ::kill(pid, SIGKILL);
+      ::kill(-pid, SIGKILL);
       ::waitpid(pid, &status, 0);
     }
   }

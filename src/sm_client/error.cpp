@@ -46,6 +46,10 @@ class category final : public boost::system::error_category {
         return "the service's response exceeded the size limit";
       case errc::cancelled:
         return "the operation was cancelled";
+      case errc::replay_mismatch:
+        return "the request does not match the recorded one";
+      case errc::invalid_cassette:
+        return "the recording cannot be used";
       case errc::no_credentials:
         return "no AWS credentials were found";
       case errc::invalid_credentials_file:

@@ -32,12 +32,14 @@ enum class errc {
   malformed_response,
   response_too_large,
   cancelled,
+  replay_mismatch,  // a replayed run sent a request the cassette does not have
   // Set-up problems on our side.
   no_credentials = 200,
   invalid_credentials_file,
   invalid_endpoint,  // unusable URL, or plain http:// to a non-loopback host
   invalid_region,
   request_too_large,
+  invalid_cassette,
 };
 
 const boost::system::error_category& error_category() noexcept;
