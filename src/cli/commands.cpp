@@ -4,7 +4,9 @@
 #include <janitor/engine/write.hpp>
 #include <janitor/sm_client/config.hpp>
 #include <janitor/sm_client/credentials.hpp>
+#include <janitor/sm_client/fault_transport.hpp>
 #include <janitor/sm_client/http_transport.hpp>
+#include <janitor/sm_client/recording.hpp>
 
 #include "output.hpp"
 
@@ -16,6 +18,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
 
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -37,6 +41,23 @@ namespace json = boost::json;
 struct session {
   std::shared_ptr<spdlog::logger> logger;
   std::unique_ptr<sm::secrets_client> client;
+  // Recording and replay.
+  std::shared_ptr<sm::cassette> recording;       // --record: filled during the run
+  std::shared_ptr<sm::replay_transport> replay;  // --replay
+  std::shared_ptr<const sm::cassette> replayed;
+  sm::redactor redactor;                      // replay: edits' values go through it
+  std::function<std::string()> token_source;  // engine tokens (recorded or replayed)
+  std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
+
+  // After the run: write the cassette, or check that the replay used it whole.
+  [[nodiscard]] std::optional<sm::error_info> finish(const common_flags& c) const {
+    if (replay) return replay->finish();
+    if (recording) {
+      sm::error_info err;
+      if (!sm::save_cassette(*recording, c.record, err)) return err;
+    }
+    return std::nullopt;
+  }
 };
 
 std::shared_ptr<spdlog::logger> make_logger(int verbose) {
@@ -51,6 +72,37 @@ std::shared_ptr<spdlog::logger> make_logger(int verbose) {
 }
 
 std::optional<session> open_session(asio::io_context& ioc, const common_flags& c, sm::error_info& err) {
+  session s;
+  s.logger = make_logger(c.verbose);
+  sm::client_options opts;
+  opts.logger = s.logger;
+
+  if (!c.replay.empty()) {
+    // Offline: no settings, no credentials, no network. Responses, tokens, the
+    // clock and (zero) jitter all come from the cassette.
+    auto loaded = sm::load_cassette(c.replay, err);
+    if (!loaded) return std::nullopt;
+    auto cas = std::make_shared<const sm::cassette>(std::move(*loaded));
+    s.replayed = cas;
+    s.replay = std::make_shared<sm::replay_transport>(cas);
+    if (!cas->plaintext) s.redactor = sm::redactor(cas->redaction_key_hex);
+    s.now = cas->clock;
+    auto next = std::make_shared<std::size_t>(0);
+    s.token_source = [cas, next] {
+      return *next < cas->tokens.size() ? cas->tokens[(*next)++] : std::string("replay-ran-out-of-tokens");
+    };
+    opts.region = "us-east-1";
+    opts.ep = *sm::parse_endpoint("https://secretsmanager.us-east-1.amazonaws.com", err);
+    opts.now = [when = cas->clock] { return when; };
+    opts.jitter = [] { return 0.0; };
+    sigv4::credentials replay_creds;
+    replay_creds.access_key_id = "AKIDREPLAY";
+    replay_creds.secret_access_key.assign("replay");
+    s.client = std::make_unique<sm::secrets_client>(ioc.get_executor(), s.replay,
+                                                    sm::make_static_credentials(replay_creds), opts);
+    return s;
+  }
+
   const auto env = sm::environment::from_process();
   auto files = sm::load_aws_files(env, err);
   if (!files) return std::nullopt;
@@ -78,19 +130,43 @@ std::optional<session> open_session(asio::io_context& ioc, const common_flags& c
     err = made.error;
     return std::nullopt;
   }
-  session s;
-  s.logger = make_logger(c.verbose);
+  std::shared_ptr<sm::transport> transport = made.transport;
+  // Test hook (docs/cli.md): inject faults into chosen calls, below the recorder
+  // so that a recorded failure scenario replays exactly.
+  if (const char* plan = std::getenv("JANITOR_TEST_FAULTS"); plan != nullptr && *plan != '\0') {
+    std::string why;
+    auto rules = sm::parse_fault_plan(plan, why);
+    if (!rules) {
+      err.code = sm::errc::invalid_endpoint;
+      err.message = "JANITOR_TEST_FAULTS: " + why;
+      return std::nullopt;
+    }
+    transport = std::make_shared<sm::fault_transport>(transport, std::move(*rules));
+  }
+  if (!c.record.empty()) {
+    s.recording = std::make_shared<sm::cassette>();
+    s.recording->plaintext = c.record_plaintext;
+    if (!c.record_plaintext) s.recording->redaction_key_hex = sm::random_key_hex();
+    s.recording->clock = std::chrono::floor<std::chrono::seconds>(s.now);
+    transport = std::make_shared<sm::recording_transport>(
+        transport, s.recording,
+        c.record_plaintext ? sm::redactor() : sm::redactor(s.recording->redaction_key_hex));
+    auto gen = std::make_shared<boost::uuids::random_generator>();
+    s.token_source = [gen, cas = s.recording] {
+      cas->tokens.push_back(boost::uuids::to_string((*gen)()));
+      return cas->tokens.back();
+    };
+    // Replays run with zero jitter; recording with it too keeps the two runs alike.
+    opts.jitter = [] { return 0.0; };
+  }
   sm::credential_chain_options creds;
   creds.env = env;
   creds.profile_flag = c.profile;
   creds.files = std::move(files);
-  sm::client_options opts;
   opts.region = settings->region;
   opts.ep = *ep;
-  opts.logger = s.logger;
   s.client = std::make_unique<sm::secrets_client>(
-      ioc.get_executor(), made.transport, sm::make_default_credentials_chain(ioc.get_executor(), creds),
-      opts);
+      ioc.get_executor(), transport, sm::make_default_credentials_chain(ioc.get_executor(), creds), opts);
   s.logger->debug("region {}, endpoint {}", settings->region, ep->url());
   return s;
 }
@@ -252,8 +328,16 @@ int run_write(const common_flags& c, const write_flags& w) {
   sm::error_info err;
   auto s = open_session(ioc, c, err);
   if (!s) return report_setup_error(c, err, *ids);
+  if (s->redactor.active()) {
+    // A redacted cassette holds placeholders: the run works in that domain.
+    for (auto& e : *edits) {
+      if (e.kind == engine::edit::op::set) e.value.assign(s->redactor.string_placeholder(e.value.view()));
+    }
+  }
 
   const bool progress = ids->size() > 1 && ::isatty(STDERR_FILENO);
+  // A cassette is a sequence: recorded and replayed runs go one secret at a time.
+  const int concurrency = (s->recording || s->replay) ? 1 : w.concurrency;
   const std::size_t n = ids->size();
 
   // Plan every secret first (one read each): the preview, and the base the write starts from.
@@ -275,7 +359,7 @@ int run_write(const common_flags& c, const write_flags& w) {
                        plan_next();
                      });
     };
-    for (int k = 0; k < w.concurrency; ++k) plan_next();
+    for (int k = 0; k < concurrency; ++k) plan_next();
     ioc.run();
     ioc.restart();
   }
@@ -368,11 +452,14 @@ int run_write(const common_flags& c, const write_flags& w) {
     o.max_attempts = w.max_attempts;
     o.logger = s->logger;
     o.initial_read = plans[i].base;
+    if (s->token_source) o.token_source = s->token_source;
+    if (s->replay || s->recording) o.jitter = [] { return 0.0; };
     // Test hook (tests/cli, scripts/record-scenarios.sh): a shell command run
     // before the first commit, to play a concurrent writer at that exact step.
     if (const char* cmd = std::getenv("JANITOR_TEST_BEFORE_COMMIT"); cmd != nullptr && *cmd != '\0') {
-      o.before_step = [command = std::string(cmd)](std::string_view step, int attempt) {
-        if (step == "commit" && attempt == 1 && std::system(command.c_str()) != 0) {
+      const bool every = std::getenv("JANITOR_TEST_BEFORE_EVERY_COMMIT") != nullptr;
+      o.before_step = [command = std::string(cmd), every](std::string_view step, int attempt) {
+        if (step == "commit" && (attempt == 1 || every) && std::system(command.c_str()) != 0) {
           std::fputs("janitor-async: JANITOR_TEST_BEFORE_COMMIT failed\n", stderr);
         }
       };
@@ -384,7 +471,7 @@ int run_write(const common_flags& c, const write_flags& w) {
             cancels.back()->slot(),
             [finish](boost::system::error_code, engine::write_result r) { finish(std::move(r)); }));
   };
-  for (int k = 0; k < w.concurrency; ++k) start_next();
+  for (int k = 0; k < concurrency; ++k) start_next();
   ioc.run();
   // Interrupted: the writes that never started count as not written.
   for (std::size_t i = next; i < n; ++i) {
@@ -405,6 +492,10 @@ int run_write(const common_flags& c, const write_flags& w) {
   }
   if (c.output == "json") print_json(n == 1 ? arr[0] : json::value(arr));
   if (interrupted) code = worse(code, exit_failure);
+  if (auto ferr = s->finish(c)) {
+    std::fprintf(stderr, "janitor-async: %s\n", ferr->describe().c_str());
+    code = worse(code, exit_failure);
+  }
   return code;
 }
 
@@ -427,7 +518,12 @@ int run_show(const common_flags& c, const std::string& id) {
       std::fputs(show_text(id, v.value, d.value).c_str(), stdout);
     co_return exit_ok;
   };
-  return run_on(ioc, op());
+  int code = run_on(ioc, op());
+  if (auto ferr = s->finish(c)) {
+    std::fprintf(stderr, "janitor-async: %s\n", ferr->describe().c_str());
+    code = worse(code, exit_failure);
+  }
+  return code;
 }
 
 int run_versions(const common_flags& c, const std::string& id) {
@@ -451,7 +547,12 @@ int run_versions(const common_flags& c, const std::string& id) {
       std::fputs(versions_text(id, v.value).c_str(), stdout);
     co_return exit_ok;
   };
-  return run_on(ioc, op());
+  int code = run_on(ioc, op());
+  if (auto ferr = s->finish(c)) {
+    std::fprintf(stderr, "janitor-async: %s\n", ferr->describe().c_str());
+    code = worse(code, exit_failure);
+  }
+  return code;
 }
 
 int run_sweep(const common_flags& c, const sweep_flags& f) {
@@ -459,8 +560,8 @@ int run_sweep(const common_flags& c, const sweep_flags& f) {
   sm::error_info err;
   auto s = open_session(ioc, c, err);
   if (!s) return report_setup_error(c, err, {f.secret_id});
-  auto plan = run_on(ioc, engine::plan_sweep(*s->client, f.secret_id, std::chrono::system_clock::now(),
-                                             std::chrono::minutes(f.min_age_minutes)));
+  auto plan = run_on(
+      ioc, engine::plan_sweep(*s->client, f.secret_id, s->now, std::chrono::minutes(f.min_age_minutes)));
   ioc.restart();
   if (plan.error.failed()) {
     std::fprintf(stderr, "janitor-async: %s: %s\n", f.secret_id.c_str(), plan.error.describe().c_str());
@@ -518,7 +619,12 @@ int run_sweep(const common_flags& c, const sweep_flags& f) {
   }
   auto result = run_on(ioc, engine::run_sweep(*s->client, f.secret_id, std::move(plan), f.force));
   emit(result, false);
-  return result.failed.empty() ? exit_ok : exit_failure;
+  int code = result.failed.empty() ? exit_ok : exit_failure;
+  if (auto ferr = s->finish(c)) {
+    std::fprintf(stderr, "janitor-async: %s\n", ferr->describe().c_str());
+    code = worse(code, exit_failure);
+  }
+  return code;
 }
 
 }  // namespace janitor::cli

@@ -11,6 +11,9 @@ struct common_flags {
   std::string region, profile, endpoint_url, ca_bundle;
   std::string output = "text";  // text | json
   int verbose = 0;
+  std::string record;  // write a cassette of this run
+  std::string replay;  // serve this run from a cassette, offline
+  bool record_plaintext = false;
 };
 
 struct write_flags {

@@ -21,6 +21,13 @@ void add_common(CLI::App& cmd, janitor::cli::common_flags& c) {
   cmd.add_option("--output", c.output, "text or json")->check(CLI::IsMember({"text", "json"}));
   cmd.add_flag("-v,--verbose", c.verbose,
                "log each call to stderr (ids and keys only, never values); -vv for more");
+  auto* record = cmd.add_option("--record", c.record,
+                                "record this run's HTTP exchanges to a cassette (values redacted)");
+  auto* replay = cmd.add_option("--replay", c.replay, "run offline from a cassette made with --record");
+  cmd.add_flag("--record-plaintext", c.record_plaintext,
+               "keep secret values in the cassette in the clear (fixtures with fake data only)")
+      ->needs(record);
+  record->excludes(replay);
 }
 
 }  // namespace

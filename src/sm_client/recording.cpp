@@ -9,14 +9,13 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <ctime>
+#include <fcntl.h>
 #include <fstream>
 #include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace janitor::sm {
 namespace json = boost::json;
@@ -85,13 +84,20 @@ std::optional<std::chrono::system_clock::time_point> parse_iso_time(std::string_
 
 const char* errc_name(errc e) {
   switch (e) {
-    case errc::network: return "network";
-    case errc::timeout: return "timeout";
-    case errc::tls: return "tls";
-    case errc::malformed_response: return "malformed_response";
-    case errc::response_too_large: return "response_too_large";
-    case errc::cancelled: return "cancelled";
-    default: return "network";
+    case errc::network:
+      return "network";
+    case errc::timeout:
+      return "timeout";
+    case errc::tls:
+      return "tls";
+    case errc::malformed_response:
+      return "malformed_response";
+    case errc::response_too_large:
+      return "response_too_large";
+    case errc::cancelled:
+      return "cancelled";
+    default:
+      return "network";
   }
 }
 
@@ -171,7 +177,8 @@ std::string describe_difference(const json::value& recorded, const json::value& 
       } else if (k == "SecretString" || k == "SecretBinary") {
         out += " " + std::string(k) + " differs;";
       } else {
-        out += " " + std::string(k) + ": recorded " + json::serialize(v) + ", sent " + json::serialize(*other) + ";";
+        out += " " + std::string(k) + ": recorded " + json::serialize(v) + ", sent " +
+               json::serialize(*other) + ";";
       }
     }
   }
@@ -206,8 +213,8 @@ redactor::redactor(std::string key_hex) {
 std::string redactor::string_placeholder(std::string_view value) const {
   unsigned char mac[32];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(value.data()),
-       value.size(), mac, &len);
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+       reinterpret_cast<const unsigned char*>(value.data()), value.size(), mac, &len);
   return "redacted:" + to_hex(mac, 10);
 }
 
@@ -220,7 +227,9 @@ std::string redactor::redact_secret_string(std::string_view secret_string) const
   // same shape and the same equalities as the real one.
   std::function<void(json::value&)> walk = [&](json::value& x) {
     switch (x.kind()) {
-      case json::kind::string: x = json::string(string_placeholder(x.as_string()), x.storage()); break;
+      case json::kind::string:
+        x = json::string(string_placeholder(x.as_string()), x.storage());
+        break;
       case json::kind::int64:
       case json::kind::uint64:
       case json::kind::double_: {
@@ -236,7 +245,8 @@ std::string redactor::redact_secret_string(std::string_view secret_string) const
       case json::kind::object:
         for (auto& kv : x.as_object()) walk(kv.value());
         break;
-      default: break;
+      default:
+        break;
     }
   };
   walk(v);
@@ -297,12 +307,14 @@ boost::asio::awaitable<transport_result> replay_transport::send(const http_reque
     co_return out;
   }
   if (next_ >= cassette_->exchanges.size()) {
-    fail("replay: request #" + std::to_string(next_ + 1) + " (" + op + ") is not in the recording, which has " +
-         std::to_string(cassette_->exchanges.size()) + " exchanges");
+    fail("replay: request #" + std::to_string(next_ + 1) + " (" + op +
+         ") is not in the recording, which has " + std::to_string(cassette_->exchanges.size()) +
+         " exchanges");
     co_return out;
   }
   const recorded_exchange& x = cassette_->exchanges[next_];
-  const std::string where = "replay: exchange #" + std::to_string(next_ + 1) + " (recorded " + x.operation + ")";
+  const std::string where =
+      "replay: exchange #" + std::to_string(next_ + 1) + " (recorded " + x.operation + ")";
   ++next_;
   if (op != x.operation || req.method != x.method || req.target != x.target) {
     fail(where + ": the run sent " + req.method + " " + req.target + " " + op + " instead");
@@ -321,7 +333,7 @@ boost::asio::awaitable<transport_result> replay_transport::send(const http_reque
   out.response.status = x.status;
   out.response.headers = x.headers;
   out.response.body.assign(x.response_body.is_string() ? std::string(x.response_body.as_string())
-                                                        : json::serialize(x.response_body));
+                                                       : json::serialize(x.response_body));
   co_return out;
 }
 
@@ -331,8 +343,8 @@ std::optional<error_info> replay_transport::finish() const {
     error_info e;
     e.code = errc::replay_mismatch;
     e.message = "replay: the run ended after " + std::to_string(next_) + " of " +
-                std::to_string(cassette_->exchanges.size()) + " recorded exchanges (next: " +
-                cassette_->exchanges[next_].operation + ")";
+                std::to_string(cassette_->exchanges.size()) +
+                " recorded exchanges (next: " + cassette_->exchanges[next_].operation + ")";
     return e;
   }
   return std::nullopt;
@@ -356,8 +368,9 @@ bool save_cassette(const cassette& c, const std::filesystem::path& path, error_i
   os << "\n  ]\n}\n";
   const std::string text = os.str();
 
-  const std::string tmp_template = (path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path()) /
-                                   (path.filename().string() + ".tmp.XXXXXX");
+  const std::string tmp_template =
+      (path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path()) /
+      (path.filename().string() + ".tmp.XXXXXX");
   std::string tmp = tmp_template;
   const int fd = ::mkstemp(tmp.data());  // mode 0600
   if (fd < 0) {
@@ -422,7 +435,8 @@ std::optional<cassette> load_cassette(const std::filesystem::path& path, error_i
     c.plaintext = true;
   } else if (mode != nullptr && mode->is_string() && mode->as_string() == "hmac-sha256") {
     const auto* key = red->as_object().if_contains("key");
-    if (key == nullptr || !key->is_string() || key->as_string().size() != 64) return bad("the redaction key is bad");
+    if (key == nullptr || !key->is_string() || key->as_string().size() != 64)
+      return bad("the redaction key is bad");
     c.redaction_key_hex = std::string(key->as_string());
   } else {
     return bad("unknown redaction mode");
@@ -460,9 +474,13 @@ std::optional<cassette> load_cassette(const std::filesystem::path& path, error_i
     if (const auto* f = e.as_object().if_contains("failure")) {
       if (!f->is_object() || !f->as_object().contains("code")) return bad(at + "failure is malformed");
       error_info fe;
-      fe.code = errc_from_name(f->as_object().at("code").is_string() ? std::string_view(f->as_object().at("code").as_string()) : "");
-      if (const auto* m = f->as_object().if_contains("message"); m != nullptr && m->is_string()) fe.message = m->as_string();
-      if (const auto* ma = f->as_object().if_contains("maybe_applied"); ma != nullptr && ma->is_bool()) fe.maybe_applied = ma->as_bool();
+      fe.code = errc_from_name(f->as_object().at("code").is_string()
+                                   ? std::string_view(f->as_object().at("code").as_string())
+                                   : "");
+      if (const auto* m = f->as_object().if_contains("message"); m != nullptr && m->is_string())
+        fe.message = m->as_string();
+      if (const auto* ma = f->as_object().if_contains("maybe_applied"); ma != nullptr && ma->is_bool())
+        fe.maybe_applied = ma->as_bool();
       x.failure = fe;
     } else {
       const auto* rs = e.as_object().if_contains("response");

@@ -13,6 +13,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace janitor;
@@ -326,4 +328,41 @@ TEST_CASE("bulk: the same edit on 50 secrets, a JSON array, the worst exit code"
   const json::value results = json::parse(r.out);
   for (const auto& o : results.as_array()) applied += o.as_object().at("outcome") == "applied";
   CHECK(applied == 2);
+}
+
+TEST_CASE("--record: an atomic 0600 cassette without values or credentials; --record-plaintext keeps them") {
+  cli_fixture f;
+  const auto id = f.create("cli-record", R"({"PASSWORD": ")" + canary + R"(-old"})");
+  const fs::path cassette = f.dir / "run.json";
+  auto r = f.cli({"write", id, "--set", "PASSWORD=" + canary, "--yes", "--record", cassette.string()}, {},
+                 {{"AWS_SESSION_TOKEN", "SESSION-TOKEN-XYZ"}});
+  REQUIRE(r.exit_code == 0);
+  struct stat st {};
+  REQUIRE(::stat(cassette.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  std::stringstream text;
+  text << std::ifstream(cassette).rdbuf();
+  CHECK(text.str().find("CANARY") == std::string::npos);
+  CHECK(text.str().find("SESSION-TOKEN-XYZ") == std::string::npos);
+  CHECK(text.str().find("AKIDCLITEST") == std::string::npos);
+  CHECK(text.str().find("cli-test-secret") == std::string::npos);
+  for (const auto& e : fs::directory_iterator(f.dir))
+    CHECK(e.path().filename().string().find(".tmp.") == std::string::npos);
+
+  // Offline, the same run replays to the same outcome.
+  r = f.cli({"write", id, "--set", "PASSWORD=" + canary, "--yes", "--replay", cassette.string(), "--output",
+             "json"},
+            {}, {{"AWS_ENDPOINT_URL", "http://127.0.0.1:9"}});
+  CHECK(r.exit_code == 0);
+  CHECK(parse_object(r.out).at("outcome") == "applied");
+
+  const fs::path plain = f.dir / "plain.json";
+  const auto id2 = f.create("cli-record-plain", R"({"K": "fake-fixture-value"})");
+  r = f.cli({"write", id2, "--set", "K=another-fake-value", "--yes", "--record", plain.string(),
+             "--record-plaintext"});
+  REQUIRE(r.exit_code == 0);
+  std::stringstream ptext;
+  ptext << std::ifstream(plain).rdbuf();
+  CHECK(ptext.str().find("another-fake-value") != std::string::npos);
+  CHECK(f.cli({"write", id2, "--set", "K=x", "--record-plaintext"}).exit_code == 64);  // needs --record
 }

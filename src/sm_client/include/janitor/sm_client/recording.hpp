@@ -30,11 +30,11 @@ inline constexpr int cassette_version = 1;
 struct recorded_exchange {
   std::string method;
   std::string target;
-  std::string operation;   // from X-Amz-Target, without "secretsmanager."
+  std::string operation;    // from X-Amz-Target, without "secretsmanager."
   boost::json::value body;  // the request body (redacted)
   // Either a response...
   int status = 0;
-  std::vector<http_field> headers;  // the ones that matter: Content-Type, Date, X-Amzn-ErrorType
+  std::vector<http_field> headers;   // the ones that matter: Content-Type, Date, X-Amzn-ErrorType
   boost::json::value response_body;  // JSON, or a string when the body was not JSON
   // ...or a transport failure.
   std::optional<error_info> failure;
@@ -42,8 +42,8 @@ struct recorded_exchange {
 
 struct cassette {
   bool plaintext = false;
-  std::string redaction_key_hex;  // HMAC-SHA256 key of the placeholders
-  std::vector<std::string> tokens;  // ClientRequestTokens, in the order they were made
+  std::string redaction_key_hex;                  // HMAC-SHA256 key of the placeholders
+  std::vector<std::string> tokens;                // ClientRequestTokens, in the order they were made
   std::chrono::system_clock::time_point clock{};  // "now" at recording time
   std::vector<recorded_exchange> exchanges;
 };
