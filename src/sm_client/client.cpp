@@ -73,11 +73,13 @@ std::string string_field(const json::object& o, std::string_view key) {
   return p != nullptr && p->is_string() ? std::string(p->as_string()) : std::string();
 }
 
+// A 2xx answer that cannot be read: the service did act, we cannot tell how.
 template <class T>
 result<T> malformed(std::string_view op, std::string what) {
   result<T> r;
   r.error.code = errc::malformed_response;
   r.error.message = std::string(op) + ": " + std::move(what);
+  r.error.maybe_applied = true;
   return r;
 }
 
