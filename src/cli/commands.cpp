@@ -458,9 +458,11 @@ int run_write(const common_flags& c, const write_flags& w) {
     // before the first commit, to play a concurrent writer at that exact step.
     if (const char* cmd = std::getenv("JANITOR_TEST_BEFORE_COMMIT"); cmd != nullptr && *cmd != '\0') {
       const bool every = std::getenv("JANITOR_TEST_BEFORE_EVERY_COMMIT") != nullptr;
-      o.before_step = [command = std::string(cmd), every](std::string_view step, int attempt) {
-        if (step == "commit" && (attempt == 1 || every) && std::system(command.c_str()) != 0) {
-          std::fputs("janitor-async: JANITOR_TEST_BEFORE_COMMIT failed\n", stderr);
+      const char* at = std::getenv("JANITOR_TEST_HOOK_STEP");
+      o.before_step = [command = std::string(cmd), every, at_step = std::string(at ? at : "commit")](
+                          std::string_view step, int attempt) {
+        if (step == at_step && (attempt == 1 || every) && std::system(command.c_str()) != 0) {
+          std::fputs("janitor-async: the test hook failed\n", stderr);
         }
       };
     }
@@ -491,7 +493,7 @@ int run_write(const common_flags& c, const write_flags& w) {
       std::fputs(write_result_text(r).c_str(), r.result == engine::outcome::error ? stderr : stdout);
   }
   if (c.output == "json") print_json(n == 1 ? arr[0] : json::value(arr));
-  if (interrupted) code = worse(code, exit_failure);
+  if (interrupted && next < n) code = worse(code, exit_failure);
   if (auto ferr = s->finish(c)) {
     std::fprintf(stderr, "janitor-async: %s\n", ferr->describe().c_str());
     code = worse(code, exit_failure);

@@ -298,6 +298,7 @@ struct write_run {
 
       if (state == commit_state::committed) {
         // 6. Settle.
+        if (opts.before_step) opts.before_step("settle", attempt);
         r.result = outcome::applied;
         r.version_id = token;
         r.previous_version_id = base;

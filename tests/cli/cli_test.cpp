@@ -366,3 +366,58 @@ TEST_CASE("--record: an atomic 0600 cassette without values or credentials; --re
   CHECK(ptext.str().find("another-fake-value") != std::string::npos);
   CHECK(f.cli({"write", id2, "--set", "K=x", "--record-plaintext"}).exit_code == 64);  // needs --record
 }
+
+TEST_CASE("SIGKILL at each step: AWSCURRENT never wrong, at most one orphan, sweep cleans it") {
+  for (const std::string step : {"stage", "commit", "settle"}) {
+    CAPTURE(step);
+    cli_fixture f;
+    const auto id = f.create("cli-crash", R"({"KEEP": "k", "A": "1"})");
+    const auto base = f.current_version(id);
+    auto r = f.cli({"write", id, "--set", "A=2", "--yes"}, {},
+                   {{"JANITOR_TEST_BEFORE_COMMIT", "kill -9 $PPID"}, {"JANITOR_TEST_HOOK_STEP", step}});
+    CHECK(r.exit_code == 128 + 9);
+    const std::string now = f.value(id);
+    if (step == "settle") {
+      CHECK(now == R"({"KEEP": "k", "A": "2"})");  // committed before the crash
+      CHECK(f.current_version(id) != base);
+    } else {
+      CHECK(now == R"({"KEEP": "k", "A": "1"})");
+      CHECK(f.current_version(id) == base);
+    }
+    auto versions = f.cli({"versions", id, "--output", "json"});
+    int pending = 0;
+    const auto before = parse_object(versions.out);
+    for (const auto& v : before.at("versions").as_array()) {
+      pending += static_cast<int>(v.as_object().at("pending_labels").as_array().size());
+    }
+    CHECK(pending == (step == "stage" ? 0 : 1));
+    r = f.cli({"sweep", id, "--min-age", "0", "--yes"});
+    CHECK(r.exit_code == 0);
+    versions = f.cli({"versions", id, "--output", "json"});
+    const auto after = parse_object(versions.out);
+    for (const auto& v : after.at("versions").as_array()) {
+      CHECK(v.as_object().at("pending_labels").as_array().empty());
+    }
+    CHECK(f.value(id) == now);  // sweep never changes the value
+  }
+}
+
+TEST_CASE("SIGTERM during a write: cleanup runs, the outcome tells the truth") {
+  cli_fixture f;
+  const auto id = f.create("cli-term", R"({"A": "1"})");
+  const auto base = f.current_version(id);
+  auto r = f.cli({"write", id, "--set", "A=2", "--yes", "--output", "json"}, {},
+                 {{"JANITOR_TEST_BEFORE_COMMIT", "kill -TERM $PPID"}, {"JANITOR_TEST_HOOK_STEP", "commit"}});
+  const auto o = parse_object(r.out);
+  const bool moved = f.current_version(id) != base;
+  if (o.at("outcome") == "applied") {
+    CHECK(moved);
+    CHECK(r.exit_code == 0);
+  } else {
+    CHECK_FALSE(moved);
+    CHECK(r.exit_code == 1);
+  }
+  auto versions = f.cli({"versions", id, "--output", "json"});
+  const auto v = parse_object(versions.out);
+  for (const auto& e : v.at("versions").as_array()) CHECK(e.as_object().at("pending_labels").as_array().empty());
+}

@@ -73,7 +73,7 @@ struct write_options {
   int cleanup_attempts = 4;
   int stale_read_attempts = 6;  // after a lost race, re-reads while the service still shows the old base
   std::shared_ptr<spdlog::logger> logger;  // default: discards
-  // Test hook: called before each protocol step ("stage", "commit") with the
+  // Test hook: called before each protocol step ("stage", "commit", "settle") with the
   // attempt number, so a test can play a concurrent writer at exactly that step.
   std::function<void(std::string_view step, int attempt)> before_step;
   // A read already made (a preview): used as step 1 instead of reading again.
