@@ -419,5 +419,6 @@ TEST_CASE("SIGTERM during a write: cleanup runs, the outcome tells the truth") {
   }
   auto versions = f.cli({"versions", id, "--output", "json"});
   const auto v = parse_object(versions.out);
-  for (const auto& e : v.at("versions").as_array()) CHECK(e.as_object().at("pending_labels").as_array().empty());
+  for (const auto& e : v.at("versions").as_array())
+    CHECK(e.as_object().at("pending_labels").as_array().empty());
 }

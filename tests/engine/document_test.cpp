@@ -33,6 +33,11 @@ TEST_CASE("untouched entries keep their exact spelling") {
   "nil":null, "neg": -0.0, "new": "v"})");
 }
 
+TEST_CASE("regression (fuzzer): 0e400, which Boost.JSON 1.81 reads as NaN, is kept as written") {
+  CHECK(edited(R"({"n": 0e400, "z": null})", {edit::set("k", "v"), edit::remove("z")}) ==
+        R"({"n": 0e400, "k": "v"})");
+}
+
 TEST_CASE("set replaces only the value; the layout of the document is followed") {
   CHECK(edited(R"({"a":"1","b":"2"})", {edit::set("a", "x")}) == R"({"a":"x","b":"2"})");
   CHECK(edited("{\n  \"a\": \"1\",\n  \"b\": 2\n}\n", {edit::set("c", "3")}) ==

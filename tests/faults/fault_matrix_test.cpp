@@ -34,7 +34,7 @@ const std::vector<call_point> calls = {
     {"commit (UpdateSecretVersionStage #1)", "UpdateSecretVersionStage", 1},
     {"settle (UpdateSecretVersionStage #2)", "UpdateSecretVersionStage", 2},
 };
-const std::vector<std::string> kinds = {"refuse",  "reset",    "lose_response", "stall",   "http500",
+const std::vector<std::string> kinds = {"refuse",  "reset",    "lose_response", "stall",    "http500",
                                         "http503", "throttle", "garbled",       "truncated"};
 
 std::unique_ptr<sm::secrets_client> faulty_client(boost::asio::io_context& ioc, const std::string& url,
@@ -64,7 +64,8 @@ TEST_CASE("fault matrix: call x fault -> outcome, with the invariants after ever
       CAPTURE(call.label);
       CAPTURE(kind);
       const std::string id = test::unique_name("fault");
-      const auto created = test::run(ioc, clean->create_secret(id, secure_string(R"({"KEEP": "k", "A": "1"})")));
+      const auto created =
+          test::run(ioc, clean->create_secret(id, secure_string(R"({"KEEP": "k", "A": "1"})")));
       REQUIRE(created.ok());
       const std::string base = created.value.version_id;
 
@@ -89,8 +90,10 @@ TEST_CASE("fault matrix: call x fault -> outcome, with the invariants after ever
       CHECK(value.at("KEEP") == "k");
       // AWSCURRENT is either untouched or on a version holding exactly our edit on what we read.
       const bool moved = now.value.version_id != base;
-      if (moved) CHECK(value == json::object{{"KEEP", "k"}, {"A", "2"}});
-      else CHECK(value == json::object{{"KEEP", "k"}, {"A", "1"}});
+      if (moved)
+        CHECK(value == json::object{{"KEEP", "k"}, {"A", "2"}});
+      else
+        CHECK(value == json::object{{"KEEP", "k"}, {"A", "1"}});
       // The outcome tells the truth: applied means applied, and a write that
       // committed is never reported as anything but applied (or honestly unknown).
       if (r.result == engine::outcome::applied) {

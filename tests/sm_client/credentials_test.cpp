@@ -262,6 +262,11 @@ TEST_CASE("credentials JSON parsing rejects bad input") {
             .error.failed());
   CHECK(parse_credentials_json(R"({"Code":"Failure","AccessKeyId":"a","SecretAccessKey":"b"})", "x", false)
             .error.failed());
+  // Found by the fuzzer: years system_clock cannot hold.
+  CHECK(parse_credentials_json(
+            R"({"Version":1,"AccessKeyId":"a","SecretAccessKey":"b","Expiration":"-999-01-01T00:00:00Z"})",
+            "x", true)
+            .error.failed());
   const auto ok = parse_credentials_json(
       R"({"Version":1,"AccessKeyId":"a","SecretAccessKey":"b","Expiration":"2030-01-01T00:00:00.123+00:00"})",
       "x", true);

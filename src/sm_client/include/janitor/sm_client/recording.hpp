@@ -50,6 +50,8 @@ struct cassette {
 
 // Loads and validates a cassette. A damaged or foreign file is an error naming the problem.
 std::optional<cassette> load_cassette(const std::filesystem::path& path, error_info& err);
+// The same, from text (`label` names it in errors).
+std::optional<cassette> parse_cassette(std::string_view text, std::string_view label, error_info& err);
 // Writes atomically (temp file + rename) with mode 0600.
 bool save_cassette(const cassette& c, const std::filesystem::path& path, error_info& err);
 
