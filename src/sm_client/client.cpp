@@ -213,7 +213,7 @@ asio::awaitable<result<secret_value>> secrets_client::get_secret_value(std::stri
 }
 
 asio::awaitable<result<put_secret_value_result>> secrets_client::put_secret_value(
-    std::string secret_id, const secure_string& secret_string, std::string client_request_token,
+    std::string secret_id, secure_string secret_string, std::string client_request_token,
     std::vector<std::string> version_stages) {
   result<put_secret_value_result> r;
   if (secret_string.size() > max_secret_bytes) {
@@ -331,7 +331,7 @@ asio::awaitable<result<std::vector<version_entry>>> secrets_client::list_secret_
 }
 
 asio::awaitable<result<create_secret_result>> secrets_client::create_secret(
-    std::string name, const std::optional<secure_string>& secret_string, std::string client_request_token) {
+    std::string name, std::optional<secure_string> secret_string, std::string client_request_token) {
   json::object req(wiping_storage());
   req["Name"] = name;
   if (secret_string) req["SecretString"] = json::string(secret_string->view(), wiping_storage());

@@ -89,7 +89,7 @@ TEST_CASE("secure_string leaves no secret in freed heap memory") {
 }
 
 TEST_CASE("secure_string wipes its small buffer inside the object") {
-  alignas(secure_string) unsigned char storage[sizeof(secure_string)];
+  alignas(secure_string) unsigned char storage[sizeof(secure_string)] = {};
   const std::string_view raw(reinterpret_cast<const char*>(storage), sizeof storage);
   SUBCASE("destruction") {
     auto* s = new (storage) secure_string("CANARY-7f3a");

@@ -86,6 +86,8 @@ struct client_options {
   std::string user_agent = "janitor-async";
 };
 
+// Every operation takes its arguments by value: the coroutine owns them, so a
+// temporary argument cannot dangle when the operation starts later (deferred, co_spawn).
 class secrets_client {
  public:
   secrets_client(boost::asio::any_io_executor ex, std::shared_ptr<transport> t,
@@ -101,7 +103,7 @@ class secrets_client {
   // Idempotent through the token: a retry of the same payload with the same token
   // is answered with the version already made.
   boost::asio::awaitable<result<put_secret_value_result>> put_secret_value(
-      std::string secret_id, const secure_string& secret_string, std::string client_request_token,
+      std::string secret_id, secure_string secret_string, std::string client_request_token,
       std::vector<std::string> version_stages);
   // Not idempotent: never retried once it may have reached the service;
   // then the error says maybe_applied.
@@ -113,7 +115,7 @@ class secrets_client {
   // Every page, versions without labels included.
   boost::asio::awaitable<result<std::vector<version_entry>>> list_secret_version_ids(std::string secret_id);
   boost::asio::awaitable<result<create_secret_result>> create_secret(
-      std::string name, const std::optional<secure_string>& secret_string,
+      std::string name, std::optional<secure_string> secret_string,
       std::string client_request_token = {});
   boost::asio::awaitable<result<empty_value>> delete_secret(std::string secret_id,
                                                             bool force_without_recovery);
