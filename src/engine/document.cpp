@@ -123,8 +123,13 @@ std::optional<flat_document> flat_document::parse(std::string_view text, std::st
     entry e;
     e.member_begin = i;
     e.key_end = end_of_string(text, i);
-    const json::value key = sm::parse_secure_json(text.substr(i, e.key_end - i), ec);
-    e.key = std::string(key.as_string());
+    const std::string_view raw_key = text.substr(i + 1, e.key_end - i - 2);
+    if (raw_key.find('\\') == std::string_view::npos) {
+      e.key = raw_key;  // no escapes: the bytes are the key (validated as JSON above)
+    } else {
+      const json::value key = sm::parse_secure_json(text.substr(i, e.key_end - i), ec);
+      e.key = std::string(key.as_string());
+    }
     if (!keys.insert(e.key).second) {
       reason = "the key " + json::serialize(json::string(e.key)) + " appears more than once";
       return std::nullopt;
@@ -173,6 +178,8 @@ const entry* flat_document::find(std::string_view key) const {
 
 secure_string flat_document::decoded_value(const entry& e) const {
   if (e.kind != value_kind::string) return secure_string(raw_value(e));
+  const std::string_view inner = raw_value(e).substr(1, raw_value(e).size() - 2);
+  if (inner.find('\\') == std::string_view::npos) return secure_string(inner);
   boost::system::error_code ec;
   const json::value v = sm::parse_secure_json(raw_value(e), ec);
   return secure_string(std::string_view(v.as_string()));

@@ -457,19 +457,24 @@ std::ostream& operator<<(std::ostream& os, const write_result& r) {
 
 asio::awaitable<write_result> write_secret(secrets_api& api, std::string secret_id, std::vector<edit> edits,
                                            write_options opts) {
+  // Defaults made once per thread: seeding a generator reads the OS entropy
+  // source, which costs more than the rest of an in-memory write.
   if (!opts.token_source) {
-    opts.token_source = [gen = std::make_shared<boost::uuids::random_generator>()] {
-      return boost::uuids::to_string((*gen)());
+    opts.token_source = [] {
+      thread_local boost::uuids::random_generator gen;
+      return boost::uuids::to_string(gen());
     };
   }
   if (!opts.jitter) {
-    opts.jitter = [rng = std::make_shared<std::mt19937_64>(std::random_device{}())] {
-      return std::uniform_real_distribution<double>(0.0, 1.0)(*rng);
+    opts.jitter = [] {
+      thread_local std::mt19937_64 rng{std::random_device{}()};
+      return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
     };
   }
   if (!opts.logger) {
-    opts.logger =
+    static const auto discard =
         std::make_shared<spdlog::logger>("janitor.engine", std::make_shared<spdlog::sinks::null_sink_mt>());
+    opts.logger = discard;
   }
   if (opts.max_attempts < 1) opts.max_attempts = 1;
   write_run run{api, std::move(secret_id), std::move(edits), std::move(opts), {}};
