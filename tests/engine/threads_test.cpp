@@ -8,8 +8,8 @@
 #include "moto_server.hpp"
 #include "test_client.hpp"
 
-#include <boost/asio/strand.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <doctest/doctest.h>
 
@@ -35,8 +35,9 @@ TEST_CASE("writes from four strands of one multi-threaded io_context") {
       ids.push_back(test::unique_name("threads"));
       std::promise<bool> done;
       auto fut = done.get_future();
-      boost::asio::co_spawn(ioc, setup->create_secret(ids.back(), secure_string(R"({"A": "0"})")),
-                            [&](std::exception_ptr, sm::result<sm::create_secret_result> r) { done.set_value(r.ok()); });
+      boost::asio::co_spawn(
+          ioc, setup->create_secret(ids.back(), secure_string(R"({"A": "0"})")),
+          [&](std::exception_ptr, sm::result<sm::create_secret_result> r) { done.set_value(r.ok()); });
       ioc.run();
       ioc.restart();
       REQUIRE(fut.get());
@@ -48,8 +49,8 @@ TEST_CASE("writes from four strands of one multi-threaded io_context") {
     sm::client_options o;
     o.region = "us-east-1";
     o.ep = ep;
-    clients.push_back(std::make_unique<sm::secrets_client>(strand, made.transport,
-                                                           sm::make_static_credentials(test::test_credentials()), o));
+    clients.push_back(std::make_unique<sm::secrets_client>(
+        strand, made.transport, sm::make_static_credentials(test::test_credentials()), o));
   }
 
   std::atomic<int> applied{0};
@@ -61,8 +62,10 @@ TEST_CASE("writes from four strands of one multi-threaded io_context") {
       opts.max_attempts = 20;
       engine::async_write_secret(*clients[i], ids[i], {engine::edit::set("K" + std::to_string(k), "v")}, opts,
                                  [&](boost::system::error_code, engine::write_result r) {
-                                   if (r.result == engine::outcome::applied) ++applied;
-                                   else MESSAGE(r);
+                                   if (r.result == engine::outcome::applied)
+                                     ++applied;
+                                   else
+                                     MESSAGE(r);
                                    ++finished;
                                  });
     }

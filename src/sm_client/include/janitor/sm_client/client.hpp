@@ -115,8 +115,7 @@ class secrets_client {
   // Every page, versions without labels included.
   boost::asio::awaitable<result<std::vector<version_entry>>> list_secret_version_ids(std::string secret_id);
   boost::asio::awaitable<result<create_secret_result>> create_secret(
-      std::string name, std::optional<secure_string> secret_string,
-      std::string client_request_token = {});
+      std::string name, std::optional<secure_string> secret_string, std::string client_request_token = {});
   boost::asio::awaitable<result<empty_value>> delete_secret(std::string secret_id,
                                                             bool force_without_recovery);
 

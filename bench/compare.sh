@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# One cold write (process start to exit, the 4-call protocol) against a local
+# moto server: janitor-async vs a boto3 script vs the AWS CLI, in one run.
+# Client CPU (user+sys, from wait4) and peak RSS; medians of RUNS runs.
+# Usage: bench/compare.sh [RUNS]   (after scripts/build.sh)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+export RUNS=${1:-7} ROOT=$root JANITOR_BIN=$root/${JANITOR_BUILD_DIR:-build}/src/cli/janitor-async
+compare() {
+  set -euo pipefail
+  python3 - <<'PY'
+import json, os, statistics, subprocess, time, boto3
+root, runs, cli = os.environ["ROOT"], int(os.environ["RUNS"]), os.environ["JANITOR_BIN"]
+sm = boto3.client("secretsmanager", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+doc = {f"KEY_{i}": "v" * 40 for i in range(20)}  # a 20-key, ~1 KiB secret
+peers = {
+    "janitor-async": lambda s, v: [cli, "write", s, "--set", f"K={v}", "--yes", "--output", "json"],
+    "boto3 script": lambda s, v: ["python3", f"{root}/bench/peers/boto3_write.py", s, "K", v],
+    "AWS CLI (4 processes)": lambda s, v: [f"{root}/bench/peers/awscli_write.sh", s, "K", v],
+}
+rows = []
+for name, cmd in peers.items():
+    cpu, rss, wall = [], [], []
+    for r in range(runs):
+        sid = f"bench/{name.split()[0]}/{r}"
+        sm.create_secret(Name=sid, SecretString=json.dumps(doc))
+        start = time.monotonic()
+        # /usr/bin/time for the peak RSS (a child forked from this Python would report
+        # Python's own pages); wait4 for CPU in microseconds, children it reaped included.
+        p = subprocess.Popen(["/usr/bin/time", "-f", "%M", *cmd(sid, str(r))], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall.append(time.monotonic() - start)
+        err = p.stderr.read().decode()
+        if status != 0:
+            raise SystemExit(f"{name} failed: {err[-500:]}")
+        p.returncode = 0
+        cpu.append(ru.ru_utime + ru.ru_stime); rss.append(int(err.strip().splitlines()[-1]) / 1024)
+    rows.append((name, statistics.median(cpu), max(rss), statistics.median(wall)))
+base = rows[0][1] or 0.001
+print(f"| client | client CPU (median, ms) | peak RSS (MiB) | wall (median, ms) | CPU vs janitor-async |")
+print("|---|---|---|---|---|")
+for name, c, m, w in rows:
+    print(f"| {name} | {c * 1000:.1f} | {m:.1f} | {w * 1000:.0f} | {c / base:.0f}x |")
+PY
+}
+export -f compare
+exec "$root/scripts/with-moto.sh" bash -c compare

@@ -1,0 +1,15 @@
+# The same protocol as janitor-async, with boto3: read, stage, compare-and-swap, settle.
+import json, sys, uuid
+import boto3
+
+secret_id, key, value = sys.argv[1], sys.argv[2], sys.argv[3]
+c = boto3.client("secretsmanager")
+cur = c.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT")
+doc = json.loads(cur["SecretString"])
+doc[key] = value
+token = str(uuid.uuid4())
+c.put_secret_value(SecretId=secret_id, SecretString=json.dumps(doc), ClientRequestToken=token,
+                   VersionStages=["janitor-pending-" + token])
+c.update_secret_version_stage(SecretId=secret_id, VersionStage="AWSCURRENT", MoveToVersionId=token,
+                              RemoveFromVersionId=cur["VersionId"])
+c.update_secret_version_stage(SecretId=secret_id, VersionStage="janitor-pending-" + token, RemoveFromVersionId=token)
