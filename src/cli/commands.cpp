@@ -297,6 +297,22 @@ std::optional<std::vector<std::string>> collect_ids(const write_flags& w, std::s
   return ids;
 }
 
+// After a run: write the cassette, or check the replay used it whole.
+int finish_run(const common_flags& c, const session& s, int code) {
+  if (auto ferr = s.finish(c)) {
+    std::fprintf(stderr, "janitor-async: %s\n", ferr->describe().c_str());
+    return worse(code, exit_failure);
+  }
+  return code;
+}
+
+// show / versions / sweep: a failed call, on stderr and (json) stdout.
+int report_failure(const common_flags& c, const std::string& id, const sm::error_info& e) {
+  std::fprintf(stderr, "janitor-async: %s: %s\n", id.c_str(), e.describe().c_str());
+  if (c.output == "json") print_json(json::object{{"secret_id", id}, {"error", error_json(e)}});
+  return exit_failure;
+}
+
 int usage_error(const common_flags& c, const std::string& message, const std::vector<std::string>& ids = {}) {
   if (c.output == "json") {
     json::object o;
@@ -387,7 +403,7 @@ int run_write(const common_flags& c, const write_flags& w) {
       print_json(n == 1 ? arr[0] : json::value(arr));
     else
       std::printf("dry run: %zu of %zu secret(s) would change; nothing was written\n", to_write, n);
-    return code;
+    return finish_run(c, *s, code);
   }
 
   if (to_write > 0 && !w.yes) {
@@ -494,10 +510,7 @@ int run_write(const common_flags& c, const write_flags& w) {
   }
   if (c.output == "json") print_json(n == 1 ? arr[0] : json::value(arr));
   if (interrupted && next < n) code = worse(code, exit_failure);
-  if (auto ferr = s->finish(c)) {
-    std::fprintf(stderr, "janitor-async: %s\n", ferr->describe().c_str());
-    code = worse(code, exit_failure);
-  }
+  code = finish_run(c, *s, code);
   return code;
 }
 
@@ -509,9 +522,7 @@ int run_show(const common_flags& c, const std::string& id) {
   auto op = [&]() -> asio::awaitable<int> {
     auto v = co_await s->client->get_secret_value(id);
     if (!v.ok()) {
-      std::fprintf(stderr, "janitor-async: %s: %s\n", id.c_str(), v.error.describe().c_str());
-      if (c.output == "json") print_json(json::object{{"secret_id", id}, {"error", error_json(v.error)}});
-      co_return exit_failure;
+      co_return report_failure(c, id, v.error);
     }
     auto d = co_await s->client->describe_secret(id);
     if (c.output == "json")
@@ -521,10 +532,7 @@ int run_show(const common_flags& c, const std::string& id) {
     co_return exit_ok;
   };
   int code = run_on(ioc, op());
-  if (auto ferr = s->finish(c)) {
-    std::fprintf(stderr, "janitor-async: %s\n", ferr->describe().c_str());
-    code = worse(code, exit_failure);
-  }
+  code = finish_run(c, *s, code);
   return code;
 }
 
@@ -536,9 +544,7 @@ int run_versions(const common_flags& c, const std::string& id) {
   auto op = [&]() -> asio::awaitable<int> {
     auto v = co_await s->client->list_secret_version_ids(id);
     if (!v.ok()) {
-      std::fprintf(stderr, "janitor-async: %s: %s\n", id.c_str(), v.error.describe().c_str());
-      if (c.output == "json") print_json(json::object{{"secret_id", id}, {"error", error_json(v.error)}});
-      co_return exit_failure;
+      co_return report_failure(c, id, v.error);
     }
     std::sort(v.value.begin(), v.value.end(), [](const auto& a, const auto& b) {
       return a.created_date.value_or(0) < b.created_date.value_or(0);
@@ -550,10 +556,7 @@ int run_versions(const common_flags& c, const std::string& id) {
     co_return exit_ok;
   };
   int code = run_on(ioc, op());
-  if (auto ferr = s->finish(c)) {
-    std::fprintf(stderr, "janitor-async: %s\n", ferr->describe().c_str());
-    code = worse(code, exit_failure);
-  }
+  code = finish_run(c, *s, code);
   return code;
 }
 
@@ -565,12 +568,7 @@ int run_sweep(const common_flags& c, const sweep_flags& f) {
   auto plan = run_on(
       ioc, engine::plan_sweep(*s->client, f.secret_id, s->now, std::chrono::minutes(f.min_age_minutes)));
   ioc.restart();
-  if (plan.error.failed()) {
-    std::fprintf(stderr, "janitor-async: %s: %s\n", f.secret_id.c_str(), plan.error.describe().c_str());
-    if (c.output == "json")
-      print_json(json::object{{"secret_id", f.secret_id}, {"error", error_json(plan.error)}});
-    return exit_failure;
-  }
+  if (plan.error.failed()) return report_failure(c, f.secret_id, plan.error);
   std::size_t removable = 0;
   for (const auto& p : plan.labels) {
     const bool skip = p.recent && !f.force;
@@ -622,10 +620,7 @@ int run_sweep(const common_flags& c, const sweep_flags& f) {
   auto result = run_on(ioc, engine::run_sweep(*s->client, f.secret_id, std::move(plan), f.force));
   emit(result, false);
   int code = result.failed.empty() ? exit_ok : exit_failure;
-  if (auto ferr = s->finish(c)) {
-    std::fprintf(stderr, "janitor-async: %s\n", ferr->describe().c_str());
-    code = worse(code, exit_failure);
-  }
+  code = finish_run(c, *s, code);
   return code;
 }
 

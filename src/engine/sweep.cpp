@@ -16,7 +16,9 @@ boost::asio::awaitable<sweep_plan> plan_sweep(sm::secrets_client& client, std::s
     for (const auto& s : v.version_stages) {
       if (!s.starts_with(pending_label_prefix)) continue;
       pending_label p{s, v.version_id, v.version_stages, v.created_date, false};
-      p.recent = v.created_date && now_s - *v.created_date < static_cast<double>(min_age.count());
+      // min_age 0 means "any age": a server clock a little ahead must not make a label look new.
+      p.recent = min_age.count() > 0 && v.created_date &&
+                 now_s - *v.created_date < static_cast<double>(min_age.count());
       plan.labels.push_back(std::move(p));
     }
   }
