@@ -422,3 +422,33 @@ TEST_CASE("SIGTERM during a write: cleanup runs, the outcome tells the truth") {
   for (const auto& e : v.at("versions").as_array())
     CHECK(e.as_object().at("pending_labels").as_array().empty());
 }
+
+TEST_CASE("secret hygiene under faults: -vv, every command, a recording; the canary appears nowhere") {
+  cli_fixture f;
+  const auto id = f.create("cli-hygiene", R"({"TOKEN": ")" + canary + R"(-current", "N": 1})");
+  const fs::path cassette = f.dir / "faults.json";
+  const std::vector<std::string> plans = {
+      "PutSecretValue:1:lose_response", "UpdateSecretVersionStage:1:http500", "GetSecretValue:1:garbled",
+      "PutSecretValue:1:http503,GetSecretValue:2:reset", "UpdateSecretVersionStage:2:truncated"};
+  int i = 0;
+  for (const auto& plan : plans) {
+    CAPTURE(plan);
+    std::ofstream(f.dir / "canary.txt") << canary << "-file-" << i;
+    auto r = f.cli({"write", id, "--set", "TOKEN=" + canary + "-" + std::to_string(i), "--set-file",
+                    "FILE=" + (f.dir / "canary.txt").string(), "--yes", "-vv", "--output", "json", "--record",
+                    cassette.string()},
+                   {}, {{"JANITOR_TEST_FAULTS", plan}, {"AWS_SESSION_TOKEN", canary + "-session"}});
+    CHECK(r.exit_code != 64);
+    std::stringstream text;
+    text << std::ifstream(cassette).rdbuf();
+    CHECK(text.str().find("CANARY") == std::string::npos);
+    ++i;
+  }
+  for (const auto& cmd : std::vector<std::vector<std::string>>{{"show", id, "-vv"},
+                                                               {"versions", id, "-vv"},
+                                                               {"sweep", id, "--dry-run", "-vv"},
+                                                               {"show", id, "--output", "json"}}) {
+    f.cli(cmd, {},
+          {{"AWS_SESSION_TOKEN", canary + "-session"}});  // cli() checks stdout and stderr for the canary
+  }
+}
