@@ -421,3 +421,50 @@ TEST_CASE("many writes at once on one io_context") {
   // One entry gives no separator to copy: the new one follows with a bare comma.
   CHECK(f.fake.current_value("s7") == R"({"A": "1","B": "7"})");
 }
+
+TEST_CASE("error codes and outcomes have names and sentences") {
+  for (int e = 0; e <= static_cast<int>(engine::errc::internal); ++e) {
+    const auto ec = engine::make_error_code(static_cast<engine::errc>(e));
+    CHECK(std::string(ec.category().name()) == "janitor.engine");
+    CHECK_FALSE(ec.message().empty());
+    CHECK(ec.message().find("unknown") == std::string::npos);
+  }
+  CHECK(engine::make_error_code(static_cast<engine::errc>(999)).message().find("unknown") !=
+        std::string::npos);
+  for (auto o : {outcome::applied, outcome::noop, outcome::conflict, outcome::unsupported, outcome::error}) {
+    CHECK(std::string(engine::to_string(o)).size() > 2);
+  }
+  engine::write_result r;
+  r.result = outcome::unsupported;
+  r.unsupported_reason = "the secret is an array";
+  std::ostringstream os;
+  os << r;
+  CHECK(os.str().find("reason=the secret is an array") != std::string::npos);
+  r.result = outcome::error;
+  r.error.code = engine::errc::label_quota;
+  os.str("");
+  os << r;
+  CHECK(os.str().find("error=") != std::string::npos);
+}
+
+TEST_CASE("plan_write: the preview's read and summary, with no write") {
+  fixture f;
+  f.fake.create("app", R"({"A": "1", "B": {"nested": 1}})");
+  f.fake.create("ok", R"({"A": "1"})");
+  auto p = test::run(f.ioc, engine::plan_write(f.fake, "app", {edit::set("A", "2")}));
+  CHECK(p.predicted == outcome::unsupported);
+  p = test::run(f.ioc, engine::plan_write(f.fake, "ok", {edit::set("A", "2"), edit::set("C", "3")}));
+  CHECK(p.predicted == outcome::applied);
+  CHECK(p.summary.changed == strings{"A"});
+  CHECK(p.summary.added == strings{"C"});
+  p = test::run(f.ioc, engine::plan_write(f.fake, "ok", {edit::set("A", "1")}));
+  CHECK(p.predicted == outcome::noop);
+  p = test::run(f.ioc, engine::plan_write(f.fake, "missing", {edit::set("A", "1")}));
+  CHECK(p.error.code == sm::errc::resource_not_found);
+  p = test::run(f.ioc, engine::plan_write(f.fake, "ok", {edit::set("", "1")}));
+  CHECK(p.error.code == engine::errc::invalid_edits);
+  p = test::run(f.ioc, engine::plan_write(f.fake, "ok", {edit::set("BIG", std::string(70000, 'x'))}));
+  CHECK(p.error.code == engine::errc::secret_too_large);
+  CHECK(f.fake.calls == strings{"GetSecretValue", "GetSecretValue", "GetSecretValue", "GetSecretValue",
+                                "DescribeSecret", "GetSecretValue"});
+}
