@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 #include <random>
 
 namespace janitor::sm {
@@ -55,6 +56,25 @@ result<T> malformed(std::string_view op, std::string what) {
   r.error.message = std::string(op) + ": " + std::move(what);
   r.error.maybe_applied = true;
   return r;
+}
+
+// The body of a successful call as a JSON object; otherwise the call's error
+// (or malformed_response) goes into `r`. The value keeps the wiping storage
+// parse_secure_json gave it: it is only ever move-constructed.
+template <class T>
+std::optional<json::value> response_object(std::string_view op, error_info& call_error,
+                                           const secure_string& body, result<T>& r) {
+  if (call_error.failed()) {
+    r.error = std::move(call_error);
+    return std::nullopt;
+  }
+  boost::system::error_code ec;
+  json::value v = parse_secure_json(body.view(), ec);
+  if (ec || !v.is_object()) {
+    r = malformed<T>(op, "the response is not a JSON object");
+    return std::nullopt;
+  }
+  return std::optional<json::value>(std::move(v));
 }
 
 // Builds a request body from fields that hold no secret values.
@@ -189,15 +209,9 @@ asio::awaitable<result<secret_value>> secrets_client::get_secret_value(std::stri
   if (!version_stage.empty()) req["VersionStage"] = version_stage;
   auto out = co_await call("GetSecretValue", body_of(req), true, false);
   result<secret_value> r;
-  if (out.error.failed()) {
-    r.error = std::move(out.error);
-    co_return r;
-  }
-  boost::system::error_code ec;
-  const json::value v = parse_secure_json(out.body.view(), ec);
-  if (ec || !v.is_object())
-    co_return malformed<secret_value>("GetSecretValue", "the response is not a JSON object");
-  const auto& o = v.as_object();
+  const auto v = response_object("GetSecretValue", out.error, out.body, r);
+  if (!v) co_return r;
+  const auto& o = v->as_object();
   r.value.arn = string_field(o, "ARN");
   r.value.name = string_field(o, "Name");
   r.value.version_id = string_field(o, "VersionId");
@@ -231,15 +245,9 @@ asio::awaitable<result<put_secret_value_result>> secrets_client::put_secret_valu
   req["VersionStages"] = std::move(stages);
   const secure_string payload = serialize_secure_json(json::value(std::move(req)));
   auto out = co_await call("PutSecretValue", payload, true, true);
-  if (out.error.failed()) {
-    r.error = std::move(out.error);
-    co_return r;
-  }
-  boost::system::error_code ec;
-  const json::value v = parse_secure_json(out.body.view(), ec);
-  if (ec || !v.is_object())
-    co_return malformed<put_secret_value_result>("PutSecretValue", "not a JSON object");
-  const auto& o = v.as_object();
+  const auto v = response_object("PutSecretValue", out.error, out.body, r);
+  if (!v) co_return r;
+  const auto& o = v->as_object();
   r.value.arn = string_field(o, "ARN");
   r.value.name = string_field(o, "Name");
   r.value.version_id = string_field(o, "VersionId");
@@ -268,14 +276,9 @@ asio::awaitable<result<secret_description>> secrets_client::describe_secret(std:
   req["SecretId"] = secret_id;
   auto out = co_await call("DescribeSecret", body_of(req), true, false);
   result<secret_description> r;
-  if (out.error.failed()) {
-    r.error = std::move(out.error);
-    co_return r;
-  }
-  boost::system::error_code ec;
-  const json::value v = parse_secure_json(out.body.view(), ec);
-  if (ec || !v.is_object()) co_return malformed<secret_description>("DescribeSecret", "not a JSON object");
-  const auto& o = v.as_object();
+  const auto v = response_object("DescribeSecret", out.error, out.body, r);
+  if (!v) co_return r;
+  const auto& o = v->as_object();
   r.value.arn = string_field(o, "ARN");
   r.value.name = string_field(o, "Name");
   if (const auto* re = o.if_contains("RotationEnabled"); re != nullptr && re->is_bool()) {
@@ -339,16 +342,11 @@ asio::awaitable<result<create_secret_result>> secrets_client::create_secret(
   const secure_string payload = serialize_secure_json(json::value(std::move(req)));
   auto out = co_await call("CreateSecret", payload, !client_request_token.empty(), secret_string.has_value());
   result<create_secret_result> r;
-  if (out.error.failed()) {
-    r.error = std::move(out.error);
-    co_return r;
-  }
-  boost::system::error_code ec;
-  const json::value v = parse_secure_json(out.body.view(), ec);
-  if (ec || !v.is_object()) co_return malformed<create_secret_result>("CreateSecret", "not a JSON object");
-  r.value.arn = string_field(v.as_object(), "ARN");
-  r.value.name = string_field(v.as_object(), "Name");
-  r.value.version_id = string_field(v.as_object(), "VersionId");
+  const auto v = response_object("CreateSecret", out.error, out.body, r);
+  if (!v) co_return r;
+  r.value.arn = string_field(v->as_object(), "ARN");
+  r.value.name = string_field(v->as_object(), "Name");
+  r.value.version_id = string_field(v->as_object(), "VersionId");
   co_return r;
 }
 
