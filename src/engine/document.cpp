@@ -29,8 +29,8 @@ std::size_t end_of_scalar(std::string_view t, std::size_t i) {
   return i;
 }
 
-const char* kind_name(const json::value& v) {
-  switch (v.kind()) {
+const char* kind_name(json::kind k) {
+  switch (k) {
     case json::kind::array:
       return "an array";
     case json::kind::object:
@@ -103,13 +103,13 @@ std::optional<std::string> validate_edits(const std::vector<edit>& edits) {
 
 std::optional<flat_document> flat_document::parse(std::string_view text, std::string& reason) {
   boost::system::error_code ec;
-  const json::value v = sm::parse_secure_json(text, ec);
+  const json::kind top = sm::validate_json(text, ec);
   if (ec) {
     reason = "the secret is not valid JSON (" + ec.message() + ")";
     return std::nullopt;
   }
-  if (!v.is_object()) {
-    reason = std::string("the secret is ") + kind_name(v) + ", not a JSON object";
+  if (top != json::kind::object) {
+    reason = std::string("the secret is ") + kind_name(top) + ", not a JSON object";
     return std::nullopt;
   }
 

@@ -184,20 +184,28 @@ class http_transport final : public transport, public std::enable_shared_from_th
     const bool via_proxy = ep_.tls && opts_.https_proxy.has_value();
     const endpoint& dial = via_proxy ? *opts_.https_proxy : ep_;
 
-    tcp::resolver resolver(ex_);
-    auto rerr_results_r = co_await resolver.async_resolve(dial.host, std::to_string(dial.port), use_nothrow);
-    auto rerr = std::move(std::get<0>(rerr_results_r));
-    auto results = std::move(std::get<1>(rerr_results_r));
-    const bool cancelled_1 = co_await cancelled();
-    if (rerr)
-      co_return std::pair{io_error(classify(rerr, cancelled_1), "cannot resolve " + dial.host, rerr),
-                          nullptr};
+    tcp::resolver::results_type results;
+    if (!resolved_.empty() && std::chrono::steady_clock::now() < resolved_until_) {
+      results = resolved_;
+    } else {
+      tcp::resolver resolver(ex_);
+      auto rerr_results_r = co_await resolver.async_resolve(dial.host, std::to_string(dial.port), use_nothrow);
+      auto rerr = std::move(std::get<0>(rerr_results_r));
+      results = std::move(std::get<1>(rerr_results_r));
+      const bool cancelled_1 = co_await cancelled();
+      if (rerr)
+        co_return std::pair{io_error(classify(rerr, cancelled_1), "cannot resolve " + dial.host, rerr),
+                            nullptr};
+      resolved_ = results;
+      resolved_until_ = std::chrono::steady_clock::now() + opts_.dns_cache_ttl;
+    }
 
     auto tcp_stream = std::make_unique<beast::tcp_stream>(ex_);
     tcp_stream->expires_after(opts_.connect_timeout);
     auto cerr_r = co_await tcp_stream->async_connect(results, use_nothrow);
     auto cerr = std::move(std::get<0>(cerr_r));
     if (cerr) {
+      resolved_ = {};  // the name may have moved: resolve again next time
       const bool cancelled_2 = co_await cancelled();
       co_return std::pair{
           io_error(classify(cerr, cancelled_2), "cannot connect to " + dial.host_header(), cerr), nullptr};
@@ -339,6 +347,8 @@ class http_transport final : public transport, public std::enable_shared_from_th
   http_options opts_;
   std::unique_ptr<asio::ssl::context> ssl_;
   connection_slots slots_;
+  tcp::resolver::results_type resolved_;
+  std::chrono::steady_clock::time_point resolved_until_;
   std::vector<std::unique_ptr<connection>> idle_;
 };
 

@@ -1,5 +1,6 @@
 #include <janitor/sm_client/secure_json.hpp>
 
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/stream_parser.hpp>
 
 #include <openssl/crypto.h>
@@ -44,7 +45,10 @@ boost::json::value parse_secure_json(std::string_view text, boost::system::error
   unsigned char scratch[4096];
   boost::json::parse_options opt;
   opt.max_depth = 64;
-  boost::json::value out;
+  // The same storage as the parser's, so that release() is moved in: into a
+  // default-storage value it would be copied, secret text and all, into
+  // memory that is never wiped.
+  boost::json::value out(wiping_storage());
   {
     boost::json::stream_parser p(wiping_storage(), opt, scratch, sizeof scratch);
     p.reset(wiping_storage());
@@ -54,6 +58,55 @@ boost::json::value parse_secure_json(std::string_view text, boost::system::error
   }
   OPENSSL_cleanse(scratch, sizeof scratch);
   return out;
+}
+
+namespace {
+
+// A handler that builds nothing: the parser checks syntax, UTF-8 and depth;
+// only the kind of the top-level value is kept.
+struct kind_only_handler {
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+  using string_view = boost::json::string_view;
+  using error_code = boost::system::error_code;
+
+  boost::json::kind top = boost::json::kind::null;
+  int depth = 0;
+
+  void seen(boost::json::kind k) {
+    if (depth == 0) top = k;
+  }
+  bool on_document_begin(error_code&) { return true; }
+  bool on_document_end(error_code&) { return true; }
+  bool on_array_begin(error_code&) { return seen(boost::json::kind::array), ++depth, true; }
+  bool on_array_end(std::size_t, error_code&) { return --depth, true; }
+  bool on_object_begin(error_code&) { return seen(boost::json::kind::object), ++depth, true; }
+  bool on_object_end(std::size_t, error_code&) { return --depth, true; }
+  bool on_string_part(string_view, std::size_t, error_code&) { return true; }
+  bool on_string(string_view, std::size_t, error_code&) { return seen(boost::json::kind::string), true; }
+  bool on_key_part(string_view, std::size_t, error_code&) { return true; }
+  bool on_key(string_view, std::size_t, error_code&) { return true; }
+  bool on_number_part(string_view, error_code&) { return true; }
+  bool on_int64(std::int64_t, string_view, error_code&) { return seen(boost::json::kind::int64), true; }
+  bool on_uint64(std::uint64_t, string_view, error_code&) { return seen(boost::json::kind::uint64), true; }
+  bool on_double(double, string_view, error_code&) { return seen(boost::json::kind::double_), true; }
+  bool on_bool(bool, error_code&) { return seen(boost::json::kind::bool_), true; }
+  bool on_null(error_code&) { return seen(boost::json::kind::null), true; }
+  bool on_comment_part(string_view, error_code&) { return true; }
+  bool on_comment(string_view, error_code&) { return true; }
+};
+
+}  // namespace
+
+boost::json::kind validate_json(std::string_view text, boost::system::error_code& ec) {
+  boost::json::parse_options opt;
+  opt.max_depth = 64;
+  boost::json::basic_parser<kind_only_handler> p(opt);
+  const std::size_t used = p.write_some(false, text.data(), text.size(), ec);
+  if (!ec && used < text.size()) ec = boost::json::error::extra_data;
+  return p.handler().top;
 }
 
 }  // namespace janitor::sm

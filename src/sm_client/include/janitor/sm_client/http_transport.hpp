@@ -25,6 +25,10 @@ struct http_options {
   std::size_t max_connections = 32;                  // open at once
   std::size_t max_idle = 8;                          // kept for reuse
   std::size_t max_response_bytes = 1 << 20;
+  // How long the addresses of a name are reused before it is resolved again.
+  // Asio resolves on a private thread, a hand-off per new connection; servers
+  // that close every connection made that the largest cost of a bulk write.
+  std::chrono::milliseconds dns_cache_ttl{30000};
   std::optional<endpoint> https_proxy;  // CONNECT tunnel for https endpoints
 };
 

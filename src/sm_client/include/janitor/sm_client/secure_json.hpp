@@ -3,6 +3,7 @@
 // Boost.JSON with memory that is wiped when freed, for documents that hold
 // secret values (responses of GetSecretValue, secret strings).
 
+#include <boost/json/kind.hpp>
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 #include <boost/system/error_code.hpp>
@@ -17,6 +18,11 @@ boost::json::storage_ptr wiping_storage();
 // Parses `text` into a value whose every allocation (and the parser's scratch
 // memory) is wiped when freed. Depth is bounded; no comments, no trailing commas.
 boost::json::value parse_secure_json(std::string_view text, boost::system::error_code& ec);
+
+// Checks that `text` is one JSON value (same rules as parse_secure_json) and
+// returns its kind, without building it: nothing is allocated, so nothing of
+// the text is copied.
+boost::json::kind validate_json(std::string_view text, boost::system::error_code& ec);
 
 }  // namespace janitor::sm
 
