@@ -1,9 +1,11 @@
 #include "crypto.hpp"
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 
@@ -61,6 +63,17 @@ EVP_MAC_CTX* thread_mac_ctx() {
   return ctx.get();
 }
 
+// For the signing key, which is the same for a day: a context of its own that
+// keeps the key's inner and outer pad state, so that signing with the same key
+// again skips the two key blocks. The last key is kept to compare; it is
+// wiped when the thread ends (the context holds the same secret state).
+struct signing_mac {
+  std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter> ctx = new_hmac_sha256_ctx();
+  digest key{};
+  bool keyed = false;
+  ~signing_mac() { OPENSSL_cleanse(key.data(), key.size()); }
+};
+
 }  // namespace
 
 digest sha256(std::string_view data) {
@@ -83,6 +96,24 @@ digest hmac_sha256(std::span<const unsigned char> key, std::string_view data) {
       EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
       EVP_MAC_final(ctx, out.data(), &len, out.size()) != 1 || len != out.size()) {
     throw std::runtime_error("OpenSSL: HMAC-SHA256 failed");
+  }
+  return out;
+}
+
+digest hmac_sha256_same_key(std::span<const unsigned char, 32> key, std::string_view data) {
+  thread_local signing_mac m;
+  const bool same = m.keyed && CRYPTO_memcmp(m.key.data(), key.data(), key.size()) == 0;
+  digest out{};
+  std::size_t len = 0;
+  if (EVP_MAC_init(m.ctx.get(), same ? nullptr : key.data(), same ? 0 : key.size(), nullptr) != 1 ||
+      EVP_MAC_update(m.ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+      EVP_MAC_final(m.ctx.get(), out.data(), &len, out.size()) != 1 || len != out.size()) {
+    m.keyed = false;
+    throw std::runtime_error("OpenSSL: HMAC-SHA256 failed");
+  }
+  if (!same) {
+    std::copy(key.begin(), key.end(), m.key.begin());
+    m.keyed = true;
   }
   return out;
 }

@@ -89,11 +89,6 @@ bool is_skipped_header(std::string_view lower_name) {
   return std::find(std::begin(skipped), std::end(skipped), lower_name) != std::end(skipped);
 }
 
-struct canonical_header {
-  std::string name;  // lower case
-  std::string value;
-};
-
 std::string date_part(std::string_view amz_date) { return std::string(amz_date.substr(0, 8)); }
 
 void append_query_param(std::string& out, std::string_view key, std::string_view value) {
@@ -261,42 +256,60 @@ void build_canonical_request(signing_state& st, const http_request& req, const s
   const bool has_token = !creds.session_token.empty();
 
   // Canonical headers: lower-cased names, stable-sorted so repeated headers keep
-  // their order, then joined with ','.
-  std::vector<canonical_header> hs;
-  hs.reserve(req.headers.size() + 3);
-  for (const auto& h : req.headers) {
-    canonical_header c;
-    c.name = h.name;
-    for (char& ch : c.name) ch = lower(ch);
-    if (is_skipped_header(c.name)) continue;
-    append_canonical_header_value(c.value, h.value);
-    hs.push_back(std::move(c));
-  }
+  // their order, then joined with ','. Names and trimmed values go into one
+  // per-thread buffer that keeps its capacity (and is wiped after each use):
+  // a string per header was most of the allocation in a signature.
+  struct slice {
+    std::size_t name_at, name_len, value_at, value_len;
+  };
+  thread_local std::string arena;
+  thread_local std::vector<slice> hs;
+  thread_local std::string header_block;
+  arena.clear();
+  hs.clear();
+  auto add = [&](std::string_view name, std::string_view value, bool canonicalize_value) {
+    slice sl{arena.size(), name.size(), 0, 0};
+    for (char ch : name) arena.push_back(lower(ch));
+    if (is_skipped_header(std::string_view(arena).substr(sl.name_at))) {
+      arena.resize(sl.name_at);
+      return;
+    }
+    sl.value_at = arena.size();
+    if (canonicalize_value) {
+      append_canonical_header_value(arena, value);
+    } else {
+      arena.append(value);
+    }
+    sl.value_len = arena.size() - sl.value_at;
+    hs.push_back(sl);
+  };
+  for (const auto& h : req.headers) add(h.name, h.value, true);
   if (!query_signing) {
-    hs.push_back({"x-amz-date", st.amz_date});
-    if (has_token && !cfg.omit_session_token)
-      hs.push_back({"x-amz-security-token", std::string(creds.session_token.view())});
-    if (cfg.add_content_sha256_header) hs.push_back({"x-amz-content-sha256", st.payload_hash});
+    add("x-amz-date", st.amz_date, false);
+    if (has_token && !cfg.omit_session_token) add("x-amz-security-token", creds.session_token.view(), false);
+    if (cfg.add_content_sha256_header) add("x-amz-content-sha256", st.payload_hash, false);
   }
-  std::stable_sort(hs.begin(), hs.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  const std::string_view a = arena;
+  auto name_of = [a](const slice& x) { return a.substr(x.name_at, x.name_len); };
+  auto value_of = [a](const slice& x) { return a.substr(x.value_at, x.value_len); };
+  std::stable_sort(hs.begin(), hs.end(),
+                   [&](const slice& x, const slice& y) { return name_of(x) < name_of(y); });
 
-  std::size_t block_size = 0;
-  for (const auto& h : hs) block_size += h.name.size() + h.value.size() + 2;
-  std::string header_block;
-  header_block.reserve(block_size);
+  header_block.clear();
+  header_block.reserve(arena.size() + 2 * hs.size());
   st.signed_headers.clear();
   for (std::size_t i = 0; i < hs.size(); ++i) {
-    if (i > 0 && hs[i].name == hs[i - 1].name) {
+    if (i > 0 && name_of(hs[i]) == name_of(hs[i - 1])) {
       header_block.pop_back();  // the '\n' of the previous line
-      header_block.append(",").append(hs[i].value).append("\n");
+      header_block.append(",").append(value_of(hs[i])).append("\n");
       continue;
     }
     if (!st.signed_headers.empty()) st.signed_headers.push_back(';');
-    st.signed_headers.append(hs[i].name);
-    header_block.append(hs[i].name).append(":").append(hs[i].value).append("\n");
+    st.signed_headers.append(name_of(hs[i]));
+    header_block.append(name_of(hs[i])).append(":").append(value_of(hs[i])).append("\n");
   }
-  // The token is a credential: do not leave a copy in a plain string.
-  for (auto& h : hs) OPENSSL_cleanse(h.value.data(), h.value.size());
+  // The token is a credential: do not leave a copy in the buffer.
+  OPENSSL_cleanse(arena.data(), arena.size());
 
   std::string query(req.query);
   if (query_signing) {
@@ -324,6 +337,7 @@ void build_canonical_request(signing_state& st, const http_request& req, const s
   cr.append(st.signed_headers).append("\n");
   cr.append(st.payload_hash);
   OPENSSL_cleanse(header_block.data(), header_block.size());
+  header_block.clear();
 }
 
 void build_string_to_sign(signing_state& st) {
@@ -335,14 +349,16 @@ void build_string_to_sign(signing_state& st) {
 }
 
 void build_signature(signing_state& st, const signing_key& key) {
-  const auto mac = detail::hmac_sha256(key.data(), st.string_to_sign);
+  const auto mac = detail::hmac_sha256_same_key(key.data(), st.string_to_sign);
   st.signature.clear();
   detail::append_hex(st.signature, mac);
 }
 
 signing_result sign(const http_request& req, const signing_config& cfg, const credentials& creds,
                     signing_key_cache* cache, signing_state* state_out) {
-  signing_state local;
+  // Without a caller's state, a per-thread one whose strings keep their
+  // capacity: no allocation for the intermediates once warm.
+  thread_local signing_state local;
   signing_state& st = state_out != nullptr ? *state_out : local;
   build_canonical_request(st, req, cfg, creds);
   build_string_to_sign(st);

@@ -189,7 +189,8 @@ class http_transport final : public transport, public std::enable_shared_from_th
       results = resolved_;
     } else {
       tcp::resolver resolver(ex_);
-      auto rerr_results_r = co_await resolver.async_resolve(dial.host, std::to_string(dial.port), use_nothrow);
+      auto rerr_results_r =
+          co_await resolver.async_resolve(dial.host, std::to_string(dial.port), use_nothrow);
       auto rerr = std::move(std::get<0>(rerr_results_r));
       results = std::move(std::get<1>(rerr_results_r));
       const bool cancelled_1 = co_await cancelled();

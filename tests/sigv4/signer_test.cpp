@@ -1,6 +1,8 @@
 #include <janitor/sigv4/signer.hpp>
 
 #include <doctest/doctest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <chrono>
 #include <string>
@@ -165,4 +167,54 @@ TEST_CASE("known signing key from the AWS documentation example") {
     hex.push_back(d[b & 15]);
   }
   CHECK(hex == "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
+}
+
+TEST_CASE("signatures stay right when the signing key changes and comes back (per-thread key state)") {
+  // The signature stage keeps the last key's HMAC state per thread; a
+  // different key must not reuse it, and the first key must work again after.
+  auto reference = [](const sv4::signing_key& key, const std::string& data) {
+    unsigned char mac[32];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key.data().data(), static_cast<int>(key.data().size()),
+         reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
+    std::string hex;
+    for (unsigned int i = 0; i < len; ++i) {
+      static constexpr char digits[] = "0123456789abcdef";
+      hex.push_back(digits[mac[i] >> 4]);
+      hex.push_back(digits[mac[i] & 0x0f]);
+    }
+    return hex;
+  };
+  const sv4::signing_key k1 = sv4::derive_signing_key("secret-one", "20150830", "us-east-1", "service");
+  const sv4::signing_key k2 = sv4::derive_signing_key("secret-two", "20150830", "us-east-1", "service");
+  for (const auto* k : {&k1, &k1, &k2, &k1, &k2, &k2}) {
+    sv4::signing_state st;
+    st.string_to_sign = "AWS4-HMAC-SHA256\n20150830T123600Z\nscope\n" + std::to_string(k->data()[0]);
+    sv4::build_signature(st, *k);
+    CHECK(st.signature == reference(*k, st.string_to_sign));
+  }
+}
+
+TEST_CASE("the per-thread buffers leave no trace of one request's headers in the next") {
+  sv4::http_request a;
+  a.method = "POST";
+  a.headers = {{"Host", "example.amazonaws.com"},
+               {"X-Amz-Target", "secretsmanager.PutSecretValue"},
+               {"X-Custom", "a-long-value-that-fills-the-buffer-" + std::string(300, 'z')}};
+  sv4::http_request b;
+  b.method = "GET";
+  b.headers = {{"Host", "example.amazonaws.com"}};
+  sv4::signing_state sa;
+  sv4::signing_state sb;
+  sv4::build_canonical_request(sa, a, example_cfg(), example_creds());
+  sv4::build_canonical_request(sb, b, example_cfg(), example_creds());
+  CHECK(sb.signed_headers == "host;x-amz-date");
+  CHECK(sb.canonical_request ==
+        "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  const auto r1 = sv4::sign(a, example_cfg(), example_creds());
+  const auto r2 = sv4::sign(b, example_cfg(), example_creds());
+  const auto r3 = sv4::sign(a, example_cfg(), example_creds());
+  CHECK(r1.headers.back().value == r3.headers.back().value);
+  CHECK(r1.headers.back().value != r2.headers.back().value);
 }
