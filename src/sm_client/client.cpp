@@ -78,7 +78,7 @@ std::optional<json::value> response_object(std::string_view op, error_info& call
 }
 
 // Builds a request body from fields that hold no secret values.
-secure_string body_of(const json::object& o) { return serialize_secure_json(json::value(o)); }
+secure_string body_of(json::object&& o) { return serialize_secure_json(json::value(std::move(o))); }
 
 }  // namespace
 
@@ -207,7 +207,7 @@ asio::awaitable<result<secret_value>> secrets_client::get_secret_value(std::stri
   req["SecretId"] = secret_id;
   if (!version_id.empty()) req["VersionId"] = version_id;
   if (!version_stage.empty()) req["VersionStage"] = version_stage;
-  auto out = co_await call("GetSecretValue", body_of(req), true, false);
+  auto out = co_await call("GetSecretValue", body_of(std::move(req)), true, false);
   result<secret_value> r;
   const auto v = response_object("GetSecretValue", out.error, out.body, r);
   if (!v) co_return r;
@@ -265,7 +265,7 @@ asio::awaitable<result<empty_value>> secrets_client::update_secret_version_stage
   req["VersionStage"] = version_stage;
   if (!move_to_version_id.empty()) req["MoveToVersionId"] = move_to_version_id;
   if (!remove_from_version_id.empty()) req["RemoveFromVersionId"] = remove_from_version_id;
-  auto out = co_await call("UpdateSecretVersionStage", body_of(req), false, false);
+  auto out = co_await call("UpdateSecretVersionStage", body_of(std::move(req)), false, false);
   result<empty_value> r;
   r.error = std::move(out.error);
   co_return r;
@@ -274,7 +274,7 @@ asio::awaitable<result<empty_value>> secrets_client::update_secret_version_stage
 asio::awaitable<result<secret_description>> secrets_client::describe_secret(std::string secret_id) {
   json::object req;
   req["SecretId"] = secret_id;
-  auto out = co_await call("DescribeSecret", body_of(req), true, false);
+  auto out = co_await call("DescribeSecret", body_of(std::move(req)), true, false);
   result<secret_description> r;
   const auto v = response_object("DescribeSecret", out.error, out.body, r);
   if (!v) co_return r;
@@ -304,7 +304,7 @@ asio::awaitable<result<std::vector<version_entry>>> secrets_client::list_secret_
     req["IncludeDeprecated"] = true;
     req["MaxResults"] = 100;
     if (!next_token.empty()) req["NextToken"] = next_token;
-    auto out = co_await call("ListSecretVersionIds", body_of(req), true, false);
+    auto out = co_await call("ListSecretVersionIds", body_of(std::move(req)), true, false);
     if (out.error.failed()) {
       r.error = std::move(out.error);
       co_return r;
@@ -355,7 +355,7 @@ asio::awaitable<result<empty_value>> secrets_client::delete_secret(std::string s
   json::object req;
   req["SecretId"] = secret_id;
   if (force_without_recovery) req["ForceDeleteWithoutRecovery"] = true;
-  auto out = co_await call("DeleteSecret", body_of(req), true, false);
+  auto out = co_await call("DeleteSecret", body_of(std::move(req)), true, false);
   result<empty_value> r;
   r.error = std::move(out.error);
   co_return r;

@@ -15,12 +15,34 @@ TEST_CASE("parse_secure_json: the value and everything in it live in the wiping 
   boost::system::error_code ec;
   const json::value v = parse_secure_json(R"({"SecretString": "canary-7f3a", "n": [1, {"k": "v"}]})", ec);
   REQUIRE_FALSE(ec);
-  CHECK(*v.storage() == *wiping_storage());
+  CHECK(janitor::sm::is_wiping_storage(v.storage()));
+  CHECK_FALSE(janitor::sm::is_wiping_storage(json::storage_ptr()));
+  CHECK(janitor::sm::is_wiping_storage(wiping_storage()));
   const auto& o = v.as_object();
-  CHECK(*o.storage() == *wiping_storage());
-  CHECK(*o.at("SecretString").as_string().storage() == *wiping_storage());
-  CHECK(*o.at("n").as_array().storage() == *wiping_storage());
+  CHECK(o.storage().get() == v.storage().get());
+  CHECK(o.at("SecretString").as_string().storage().get() == v.storage().get());
+  CHECK(o.at("n").as_array().storage().get() == v.storage().get());
   CHECK(o.at("SecretString").as_string() == "canary-7f3a");
+}
+
+TEST_CASE("parse_secure_json: values outlive the parse and each other, large documents grow the arena") {
+  boost::system::error_code ec;
+  std::string big = "{";
+  for (int i = 0; i < 2000; ++i) big += "\"key" + std::to_string(i) + "\": \"" + std::string(100, 'v') + "\",";
+  big += "\"last\": [1, 2, 3]}";
+  json::value kept;
+  {
+    json::value v = parse_secure_json(big, ec);
+    REQUIRE_FALSE(ec);
+    kept = std::move(v.as_object().at("key1999"));  // into default storage: a copy, by Boost.JSON's rules
+  }
+  CHECK(kept.as_string() == std::string(100, 'v'));
+  json::value a = parse_secure_json(big, ec);
+  json::value b = parse_secure_json(R"({"x": "y"})", ec);
+  json::value moved(std::move(a));  // the arena goes with the value
+  CHECK(moved.as_object().size() == 2001);
+  CHECK(moved.as_object().at("last").as_array().size() == 3);
+  CHECK(b.as_object().at("x").as_string() == "y");
 }
 
 TEST_CASE("validate_json: the kind of the top-level value, and the same errors as the parser") {

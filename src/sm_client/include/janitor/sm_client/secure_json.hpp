@@ -15,6 +15,10 @@ namespace janitor::sm {
 // A process-wide memory resource: new/delete with OPENSSL_cleanse on free.
 boost::json::storage_ptr wiping_storage();
 
+// Whether memory from `sp` is wiped when freed (wiping_storage(), or the arena
+// of a document parse_secure_json made).
+bool is_wiping_storage(const boost::json::storage_ptr& sp);
+
 // Parses `text` into a value whose every allocation (and the parser's scratch
 // memory) is wiped when freed. Depth is bounded; no comments, no trailing commas.
 boost::json::value parse_secure_json(std::string_view text, boost::system::error_code& ec);
