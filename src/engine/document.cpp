@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <unordered_set>
 
 namespace janitor::engine {
@@ -115,7 +116,6 @@ std::optional<flat_document> flat_document::parse(std::string_view text, std::st
 
   flat_document doc;
   doc.text_.assign(text);
-  std::unordered_set<std::string> keys;
   std::size_t i = skip_ws(text, 0) + 1;  // past '{' (validated above)
   i = skip_ws(text, i);
   if (text[i] == '}') return doc;
@@ -129,10 +129,6 @@ std::optional<flat_document> flat_document::parse(std::string_view text, std::st
     } else {
       const json::value key = sm::parse_secure_json(text.substr(i, e.key_end - i), ec);
       e.key = std::string(key.as_string());
-    }
-    if (!keys.insert(e.key).second) {
-      reason = "the key " + json::serialize(json::string(e.key)) + " appears more than once";
-      return std::nullopt;
     }
     i = skip_ws(text, skip_ws(text, e.key_end) + 1);  // past ':'
     e.value_begin = i;
@@ -165,6 +161,21 @@ std::optional<flat_document> flat_document::parse(std::string_view text, std::st
     doc.entries_.push_back(std::move(e));
     if (text[i] == '}') break;
     i = skip_ws(text, i + 1);  // past ','
+  }
+  // Duplicate keys: sorted views (no hashing, no copies of the keys); the
+  // message names the first repeat in document order.
+  std::vector<std::string_view> sorted;
+  sorted.reserve(doc.entries_.size());
+  for (const auto& e : doc.entries_) sorted.push_back(e.key);
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+    std::unordered_set<std::string_view> seen;
+    for (const auto& e : doc.entries_) {
+      if (!seen.insert(e.key).second) {
+        reason = "the key " + json::serialize(json::string(e.key)) + " appears more than once";
+        return std::nullopt;
+      }
+    }
   }
   return doc;
 }

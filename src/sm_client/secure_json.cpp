@@ -45,8 +45,8 @@ class wiping_arena final : public boost::json::memory_resource {
     std::size_t size;  // bytes after the header
     std::size_t used;
   };
-  static constexpr std::size_t header = (sizeof(block) + alignof(std::max_align_t) - 1) /
-                                        alignof(std::max_align_t) * alignof(std::max_align_t);
+  static constexpr std::size_t header =
+      (sizeof(block) + alignof(std::max_align_t) - 1) / alignof(std::max_align_t) * alignof(std::max_align_t);
 
  public:
   explicit wiping_arena(std::size_t first_block) : next_size_(std::max<std::size_t>(first_block, 256)) {}

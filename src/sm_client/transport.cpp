@@ -1,13 +1,14 @@
 #include <janitor/sm_client/transport.hpp>
 
-#include <boost/algorithm/string/predicate.hpp>
+#include <boost/beast/core/string.hpp>
 
 namespace janitor::sm {
 namespace {
 template <class Fields>
 std::string_view find_header(const Fields& fields, std::string_view name) {
   for (const auto& f : fields) {
-    if (boost::algorithm::iequals(f.name, name)) return f.value;
+    // ASCII, as header names are: boost::algorithm::iequals goes through the locale per character.
+    if (boost::beast::iequals(f.name, name)) return f.value;
   }
   return {};
 }

@@ -28,7 +28,8 @@ TEST_CASE("parse_secure_json: the value and everything in it live in the wiping 
 TEST_CASE("parse_secure_json: values outlive the parse and each other, large documents grow the arena") {
   boost::system::error_code ec;
   std::string big = "{";
-  for (int i = 0; i < 2000; ++i) big += "\"key" + std::to_string(i) + "\": \"" + std::string(100, 'v') + "\",";
+  for (int i = 0; i < 2000; ++i)
+    big += "\"key" + std::to_string(i) + "\": \"" + std::string(100, 'v') + "\",";
   big += "\"last\": [1, 2, 3]}";
   json::value kept;
   {
