@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and the tests need, only those missing.
+# With --bench, also what the benchmarks use: nginx (a keep-alive front for
+# moto), gnuplot (the concurrency plot), Node.js and npm (the JS SDK peer).
 set -euo pipefail
 
 packages=(
@@ -8,6 +10,10 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev openssl libspdlog-dev doctest-dev libcli11-dev libbenchmark-dev
 )
+if [[ ${1:-} == --bench ]]; then
+  packages+=(nginx-light gnuplot-nox time)
+  command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
