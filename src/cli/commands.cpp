@@ -1,4 +1,5 @@
 #include "commands.hpp"
+#include "rate_limiter.hpp"
 
 #include <janitor/engine/sweep.hpp>
 #include <janitor/engine/write.hpp>
@@ -213,30 +214,6 @@ answer confirm(const std::string& question) {
   ::close(tty);
   return (line == "y" || line == "Y" || line == "yes") ? answer::yes : answer::no;
 }
-
-// Keeps mutating calls under a rate, for all writes of one run together.
-class rate_limiter {
- public:
-  rate_limiter(asio::any_io_executor ex, double per_second)
-      : ex_(std::move(ex)),
-        interval_(per_second > 0 ? std::chrono::duration<double>(1.0 / per_second)
-                                 : std::chrono::duration<double>(0)) {}
-  asio::awaitable<void> acquire() {
-    const auto now = std::chrono::steady_clock::now();
-    if (next_ < now) next_ = now;
-    const auto at = next_;
-    next_ += std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval_);
-    if (at > now) {
-      asio::steady_timer t(ex_, at);
-      co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
-  }
-
- private:
-  asio::any_io_executor ex_;
-  std::chrono::duration<double> interval_;
-  std::chrono::steady_clock::time_point next_{};
-};
 
 class limited_api final : public engine::secrets_api {
  public:
