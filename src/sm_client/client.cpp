@@ -77,9 +77,6 @@ std::optional<json::value> response_object(std::string_view op, error_info& call
   return std::optional<json::value>(std::move(v));
 }
 
-// Builds a request body from fields that hold no secret values.
-secure_string body_of(json::object&& o) { return serialize_secure_json(json::value(std::move(o))); }
-
 }  // namespace
 
 secrets_client::secrets_client(asio::any_io_executor ex, std::shared_ptr<transport> t,
@@ -113,6 +110,7 @@ asio::awaitable<secrets_client::call_outcome> secrets_client::call(std::string_v
     }
 
     http_request req;
+    req.headers.reserve(9);  // these, the signature's, and the transport's
     req.headers = {{"Host", opts_.ep.host_header()},
                    {"Content-Type", "application/x-amz-json-1.1"},
                    {"X-Amz-Target", "secretsmanager." + std::string(operation)},
@@ -203,11 +201,12 @@ asio::awaitable<secrets_client::call_outcome> secrets_client::call(std::string_v
 asio::awaitable<result<secret_value>> secrets_client::get_secret_value(std::string secret_id,
                                                                        std::string version_stage,
                                                                        std::string version_id) {
-  json::object req;
-  req["SecretId"] = secret_id;
-  if (!version_id.empty()) req["VersionId"] = version_id;
-  if (!version_stage.empty()) req["VersionStage"] = version_stage;
-  auto out = co_await call("GetSecretValue", body_of(std::move(req)), true, false);
+  json_object_writer req;
+  req.string("SecretId", secret_id);
+  if (!version_id.empty()) req.string("VersionId", version_id);
+  if (!version_stage.empty()) req.string("VersionStage", version_stage);
+  const secure_string payload = std::move(req).finish();
+  auto out = co_await call("GetSecretValue", payload, true, false);
   result<secret_value> r;
   const auto v = response_object("GetSecretValue", out.error, out.body, r);
   if (!v) co_return r;
@@ -236,14 +235,12 @@ asio::awaitable<result<put_secret_value_result>> secrets_client::put_secret_valu
                       " bytes; Secrets Manager accepts at most 65536";
     co_return r;
   }
-  json::object req(wiping_storage());
-  req["SecretId"] = secret_id;
-  req["SecretString"] = json::string(secret_string.view(), wiping_storage());
-  req["ClientRequestToken"] = client_request_token;
-  json::array stages;
-  for (auto& s : version_stages) stages.emplace_back(s);
-  req["VersionStages"] = std::move(stages);
-  const secure_string payload = serialize_secure_json(json::value(std::move(req)));
+  json_object_writer req;
+  req.string("SecretId", secret_id)
+      .string("SecretString", secret_string.view())
+      .string("ClientRequestToken", client_request_token)
+      .strings("VersionStages", version_stages);
+  const secure_string payload = std::move(req).finish();
   auto out = co_await call("PutSecretValue", payload, true, true);
   const auto v = response_object("PutSecretValue", out.error, out.body, r);
   if (!v) co_return r;
@@ -260,21 +257,22 @@ asio::awaitable<result<put_secret_value_result>> secrets_client::put_secret_valu
 asio::awaitable<result<empty_value>> secrets_client::update_secret_version_stage(
     std::string secret_id, std::string version_stage, std::string move_to_version_id,
     std::string remove_from_version_id) {
-  json::object req;
-  req["SecretId"] = secret_id;
-  req["VersionStage"] = version_stage;
-  if (!move_to_version_id.empty()) req["MoveToVersionId"] = move_to_version_id;
-  if (!remove_from_version_id.empty()) req["RemoveFromVersionId"] = remove_from_version_id;
-  auto out = co_await call("UpdateSecretVersionStage", body_of(std::move(req)), false, false);
+  json_object_writer req;
+  req.string("SecretId", secret_id).string("VersionStage", version_stage);
+  if (!move_to_version_id.empty()) req.string("MoveToVersionId", move_to_version_id);
+  if (!remove_from_version_id.empty()) req.string("RemoveFromVersionId", remove_from_version_id);
+  const secure_string payload = std::move(req).finish();
+  auto out = co_await call("UpdateSecretVersionStage", payload, false, false);
   result<empty_value> r;
   r.error = std::move(out.error);
   co_return r;
 }
 
 asio::awaitable<result<secret_description>> secrets_client::describe_secret(std::string secret_id) {
-  json::object req;
-  req["SecretId"] = secret_id;
-  auto out = co_await call("DescribeSecret", body_of(std::move(req)), true, false);
+  json_object_writer req;
+  req.string("SecretId", secret_id);
+  const secure_string payload = std::move(req).finish();
+  auto out = co_await call("DescribeSecret", payload, true, false);
   result<secret_description> r;
   const auto v = response_object("DescribeSecret", out.error, out.body, r);
   if (!v) co_return r;
@@ -299,12 +297,11 @@ asio::awaitable<result<std::vector<version_entry>>> secrets_client::list_secret_
   result<std::vector<version_entry>> r;
   std::string next_token;
   for (int page = 0; page < 1000; ++page) {
-    json::object req;
-    req["SecretId"] = secret_id;
-    req["IncludeDeprecated"] = true;
-    req["MaxResults"] = 100;
-    if (!next_token.empty()) req["NextToken"] = next_token;
-    auto out = co_await call("ListSecretVersionIds", body_of(std::move(req)), true, false);
+    json_object_writer req;
+    req.string("SecretId", secret_id).boolean("IncludeDeprecated", true).integer("MaxResults", 100);
+    if (!next_token.empty()) req.string("NextToken", next_token);
+    const secure_string payload = std::move(req).finish();
+    auto out = co_await call("ListSecretVersionIds", payload, true, false);
     if (out.error.failed()) {
       r.error = std::move(out.error);
       co_return r;
@@ -335,11 +332,11 @@ asio::awaitable<result<std::vector<version_entry>>> secrets_client::list_secret_
 
 asio::awaitable<result<create_secret_result>> secrets_client::create_secret(
     std::string name, std::optional<secure_string> secret_string, std::string client_request_token) {
-  json::object req(wiping_storage());
-  req["Name"] = name;
-  if (secret_string) req["SecretString"] = json::string(secret_string->view(), wiping_storage());
-  if (!client_request_token.empty()) req["ClientRequestToken"] = client_request_token;
-  const secure_string payload = serialize_secure_json(json::value(std::move(req)));
+  json_object_writer req;
+  req.string("Name", name);
+  if (secret_string) req.string("SecretString", secret_string->view());
+  if (!client_request_token.empty()) req.string("ClientRequestToken", client_request_token);
+  const secure_string payload = std::move(req).finish();
   auto out = co_await call("CreateSecret", payload, !client_request_token.empty(), secret_string.has_value());
   result<create_secret_result> r;
   const auto v = response_object("CreateSecret", out.error, out.body, r);
@@ -352,10 +349,11 @@ asio::awaitable<result<create_secret_result>> secrets_client::create_secret(
 
 asio::awaitable<result<empty_value>> secrets_client::delete_secret(std::string secret_id,
                                                                    bool force_without_recovery) {
-  json::object req;
-  req["SecretId"] = secret_id;
-  if (force_without_recovery) req["ForceDeleteWithoutRecovery"] = true;
-  auto out = co_await call("DeleteSecret", body_of(std::move(req)), true, false);
+  json_object_writer req;
+  req.string("SecretId", secret_id);
+  if (force_without_recovery) req.boolean("ForceDeleteWithoutRecovery", true);
+  const secure_string payload = std::move(req).finish();
+  auto out = co_await call("DeleteSecret", payload, true, false);
   result<empty_value> r;
   r.error = std::move(out.error);
   co_return r;

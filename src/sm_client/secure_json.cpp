@@ -177,19 +177,88 @@ boost::json::kind validate_json(std::string_view text, boost::system::error_code
 
 namespace janitor::sm {
 
+namespace {
+
+// The serializer keeps pointers into its source, never copies of its strings;
+// its output goes through a stack buffer that is wiped after.
+template <class Source>
+void append_serialized(secure_string& out, const Source& source) {
+  char buf[1024];
+  std::size_t used = 0;
+  boost::json::serializer sr;
+  sr.reset(source);
+  while (!sr.done()) {
+    const auto piece = sr.read(buf, sizeof buf);
+    used = std::max(used, piece.size());
+    out.append(piece);
+  }
+  OPENSSL_cleanse(buf, used);
+}
+
+}  // namespace
+
 secure_string serialize_secure_json(const boost::json::value& v) {
   secure_string out;
-  char buf[1024];
-  boost::json::serializer sr;  // keeps pointers into `v`, never copies of its strings
-  sr.reset(&v);
-  while (!sr.done()) out.append(sr.read(buf, sizeof buf));
-  OPENSSL_cleanse(buf, sizeof buf);
+  append_serialized(out, &v);
   return out;
 }
 
 void append_json_string(secure_string& out, std::string_view s) {
-  const boost::json::value v(boost::json::string(s, wiping_storage()));
-  out.append(serialize_secure_json(v).view());
+  // Most strings (ids, tokens, labels) need no escape: the bytes between quotes
+  // are exactly what the serializer would write.
+  const bool plain = std::none_of(s.begin(), s.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
+  });
+  if (plain) {
+    out.append("\"");
+    out.append(s);
+    out.append("\"");
+    return;
+  }
+  append_serialized(out, boost::json::string_view(s.data(), s.size()));
+}
+
+json_object_writer::json_object_writer() { out_.append("{"); }
+
+void json_object_writer::key(std::string_view k) {
+  if (!first_) out_.append(",");
+  first_ = false;
+  append_json_string(out_, k);
+  out_.append(":");
+}
+
+json_object_writer& json_object_writer::string(std::string_view k, std::string_view v) {
+  key(k);
+  append_json_string(out_, v);
+  return *this;
+}
+
+json_object_writer& json_object_writer::boolean(std::string_view k, bool v) {
+  key(k);
+  out_.append(v ? "true" : "false");
+  return *this;
+}
+
+json_object_writer& json_object_writer::integer(std::string_view k, long long v) {
+  key(k);
+  out_.append(std::to_string(v));
+  return *this;
+}
+
+json_object_writer& json_object_writer::strings(std::string_view k, const std::vector<std::string>& vs) {
+  key(k);
+  out_.append("[");
+  for (std::size_t i = 0; i < vs.size(); ++i) {
+    if (i > 0) out_.append(",");
+    append_json_string(out_, vs[i]);
+  }
+  out_.append("]");
+  return *this;
+}
+
+secure_string json_object_writer::finish() && {
+  out_.append("}");
+  return std::move(out_);
 }
 
 }  // namespace janitor::sm

@@ -4,6 +4,10 @@
 
 #include <doctest/doctest.h>
 
+#include <random>
+#include <string>
+#include <vector>
+
 namespace json = boost::json;
 using janitor::sm::parse_secure_json;
 using janitor::sm::validate_json;
@@ -79,4 +83,52 @@ TEST_CASE("validate_json: the kind of the top-level value, and the same errors a
   ec = {};
   CHECK(validate_json(ok, ec) == json::kind::array);
   CHECK_FALSE(ec);
+}
+
+TEST_CASE("json_object_writer: the same text Boost.JSON serializes, members in the order given") {
+  const std::string tricky = "quote\" backslash\\ newline\n tab\t nul" + std::string(1, '\0') + " \x01 é 😀";
+  janitor::sm::json_object_writer w;
+  w.string("SecretId", "app/config")
+      .string("SecretString", tricky)
+      .boolean("IncludeDeprecated", true)
+      .boolean("Force", false)
+      .integer("MaxResults", 100)
+      .integer("Negative", -7)
+      .strings("VersionStages", {"AWSCURRENT", "janitor-pending-\"x\""})
+      .strings("Empty", {});
+  const janitor::secure_string out = std::move(w).finish();
+
+  json::object expected;
+  expected["SecretId"] = "app/config";
+  expected["SecretString"] = tricky;
+  expected["IncludeDeprecated"] = true;
+  expected["Force"] = false;
+  expected["MaxResults"] = 100;
+  expected["Negative"] = -7;
+  expected["VersionStages"] = json::array{"AWSCURRENT", "janitor-pending-\"x\""};
+  expected["Empty"] = json::array{};
+  CHECK(std::string(out.view()) == json::serialize(expected));
+
+  boost::system::error_code ec;
+  const json::value back = parse_secure_json(out.view(), ec);
+  REQUIRE_FALSE(ec);
+  CHECK(back.as_object().at("SecretString").as_string() == tricky);
+
+  janitor::sm::json_object_writer none;
+  CHECK(std::move(none).finish().view() == "{}");
+}
+
+TEST_CASE("append_json_string: the fast path for strings without escapes writes what the serializer writes") {
+  const std::vector<std::string> pieces{"a", "Z", "0",  " ",  "/",  "'",    "\x7f",
+                                        "é", "😀", "\"", "\\", "\n", "\x01", "\x1f"};
+  std::mt19937 rng(7);
+  for (int i = 0; i < 2000; ++i) {
+    std::string s;
+    const int n = std::uniform_int_distribution<int>(0, 12)(rng);
+    for (int k = 0; k < n; ++k)
+      s += pieces[std::uniform_int_distribution<std::size_t>(0, pieces.size() - 1)(rng)];
+    janitor::secure_string out;
+    janitor::sm::append_json_string(out, s);
+    CHECK(std::string(out.view()) == json::serialize(json::string(s)));
+  }
 }

@@ -32,6 +32,9 @@ boost::json::kind validate_json(std::string_view text, boost::system::error_code
 
 #include <janitor/sigv4/secure_string.hpp>
 
+#include <string>
+#include <vector>
+
 namespace janitor::sm {
 
 // Serializes `v` straight into wiped storage (no intermediate std::string).
@@ -39,5 +42,22 @@ secure_string serialize_secure_json(const boost::json::value& v);
 
 // Appends `s` as a JSON string literal (quotes and escapes), into wiped storage.
 void append_json_string(secure_string& out, std::string_view s);
+
+// A flat JSON object written straight into wiped storage, members in the order
+// given: request bodies without building a document first.
+class json_object_writer {
+ public:
+  json_object_writer();
+  json_object_writer& string(std::string_view key, std::string_view value);
+  json_object_writer& boolean(std::string_view key, bool value);
+  json_object_writer& integer(std::string_view key, long long value);
+  json_object_writer& strings(std::string_view key, const std::vector<std::string>& values);
+  secure_string finish() &&;
+
+ private:
+  void key(std::string_view k);
+  secure_string out_;
+  bool first_ = true;
+};
 
 }  // namespace janitor::sm
