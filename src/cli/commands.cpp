@@ -1,5 +1,4 @@
 #include "commands.hpp"
-#include "rate_limiter.hpp"
 
 #include <janitor/engine/sweep.hpp>
 #include <janitor/engine/write.hpp>
@@ -10,6 +9,7 @@
 #include <janitor/sm_client/recording.hpp>
 
 #include "output.hpp"
+#include "rate_limiter.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
