@@ -45,21 +45,29 @@ def create(ids):
 
 
 def table(title, peers, rows, base_name, floor_name):
+    """Medians; with a floor, CPU net of it as well (the floor process's own cost)."""
     print(title)
     print()
-    print("| client | client CPU (median, ms) | net of the floor (ms) | peak RSS (MiB) | wall (median, ms) "
-          "| net CPU vs janitor-async |")
-    print("|---|---|---|---|---|---|")
     med = {n: statistics.median(c for c, _, _ in rows[n]) for n in peers}
     floor_cpu = med[floor_name] if floor_name else 0.0
     base = max(med[base_name] - floor_cpu, 1e-6)
+    if floor_name:
+        print("| client | client CPU (median, ms) | net of the floor (ms) | peak RSS (MiB) | wall (median, ms) "
+              "| net CPU vs janitor-async |")
+        print("|---|---|---|---|---|---|")
+    else:
+        print("| client | client CPU (median, ms) | peak RSS (MiB) | wall (median, ms) | CPU vs janitor-async |")
+        print("|---|---|---|---|---|")
     for n in peers:
         cpu = med[n]
         net = max(cpu - floor_cpu, 0.0)
         rss = max(r for _, r, _ in rows[n])
         wall = statistics.median(w for _, _, w in rows[n])
         ratio = "-" if n == floor_name else f"{net / base:.1f}x"
-        print(f"| {n} | {cpu * 1000:.1f} | {net * 1000:.1f} | {rss:.1f} | {wall * 1000:.0f} | {ratio} |")
+        if floor_name:
+            print(f"| {n} | {cpu * 1000:.1f} | {net * 1000:.1f} | {rss:.1f} | {wall * 1000:.0f} | {ratio} |")
+        else:
+            print(f"| {n} | {cpu * 1000:.1f} | {rss:.1f} | {wall * 1000:.0f} | {ratio} |")
     print()
 
 
