@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
   }
 
   // Medians over the runs, one line per level (tab-separated, for the plot).
-  std::printf("# concurrent\twall_ms\twall_ms_per_write\tcpu_us_per_write\twrites_per_s\n");
+  std::printf("# runs: %d\n# concurrent\twall_ms\twall_ms_per_write\tcpu_us_per_write\twrites_per_s\n", runs);
   for (const int n : levels) {
     std::vector<double> wall;
     std::vector<double> cpu;
