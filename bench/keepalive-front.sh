@@ -10,7 +10,8 @@ set -euo pipefail
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 [[ -x $nginx_bin ]] || { echo "keepalive-front: nginx not found (Debian package nginx-light)" >&2; exit 1; }
 dir=$(mktemp -d -t janitor-front.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+source "$(dirname "$0")/../scripts/lib/ports.sh"
+port=$(free_port)
 upstream=${AWS_ENDPOINT_URL#http://}
 cat >"$dir/nginx.conf" <<CONF
 daemon off;
@@ -42,11 +43,7 @@ CONF
 "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" &
 front_pid=$!
 trap 'kill $front_pid 2>/dev/null; wait $front_pid 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 1 100); do
-  if python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then break; fi
-  kill -0 $front_pid 2>/dev/null || { echo "keepalive-front: nginx exited:" >&2; cat "$dir/error.log" >&2; exit 1; }
-  sleep 0.05
-done
+wait_for_port nginx "$port" "$front_pid" "$dir/error.log"
 export MOTO_ENDPOINT_URL=$AWS_ENDPOINT_URL
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
 "$@"

@@ -4,16 +4,13 @@
 # unless already set), runs the command, stops the server by its PID.
 set -euo pipefail
 command -v moto_server >/dev/null || { echo "with-moto: moto_server not found (Python package moto[server])" >&2; exit 1; }
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+source "$(dirname "$0")/lib/ports.sh"
+port=$(free_port)
 log=$(mktemp -t janitor-moto.XXXXXX.log)
 moto_server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
 moto_pid=$!
 trap 'kill $moto_pid 2>/dev/null; wait $moto_pid 2>/dev/null; rm -f "$log"' EXIT
-for _ in $(seq 1 200); do
-  if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then break; fi
-  kill -0 $moto_pid 2>/dev/null || { echo "with-moto: moto_server exited; log:" >&2; cat "$log" >&2; exit 1; }
-  sleep 0.1
-done
+wait_for_port moto_server "$port" "$moto_pid" "$log"
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
 export AWS_REGION=${AWS_REGION:-us-east-1}
 export AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-$AWS_REGION}
