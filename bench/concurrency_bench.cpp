@@ -9,6 +9,8 @@
 #include <janitor/sm_client/client.hpp>
 #include <janitor/sm_client/http_transport.hpp>
 
+#include "test_client.hpp"  // the client on a live transport, as the tests build it
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -77,21 +79,11 @@ int main(int argc, char** argv) {
   if (url == nullptr) fail("AWS_ENDPOINT_URL is not set (run bench/concurrency.sh)");
 
   asio::io_context ioc;
-  sm::error_info err;
-  auto ep = sm::parse_endpoint(url, err);
-  if (!ep) fail(err.describe());
   sm::http_options http;
   http.max_connections = max_connections;
   http.max_idle = max_connections;
-  auto made = sm::make_http_transport(ioc.get_executor(), *ep, http);
-  if (made.error.failed()) fail(made.error.describe());
-  sm::client_options opts;
-  opts.region = "us-east-1";
-  opts.ep = *ep;
-  janitor::sigv4::credentials creds;
-  creds.access_key_id = "AKIDLOCALBENCH";
-  creds.secret_access_key.assign("local-bench-secret");
-  sm::secrets_client client(ioc.get_executor(), made.transport, sm::make_static_credentials(creds), opts);
+  auto client = janitor::test::make_test_client(
+      ioc, url, janitor::test::test_credentials("AKIDLOCALBENCH", "local-bench-secret"), http);
 
   std::string doc = "{";
   for (int k = 0; k < 20; ++k)
@@ -110,7 +102,7 @@ int main(int argc, char** argv) {
           ioc,
           [&]() -> asio::awaitable<void> {
             for (const auto& id : ids) {
-              auto r = co_await client.create_secret(id, janitor::secure_string(doc));
+              auto r = co_await client->create_secret(id, janitor::secure_string(doc));
               if (r.ok()) ++created;
             }
           },
@@ -124,7 +116,7 @@ int main(int argc, char** argv) {
       const auto t0 = std::chrono::steady_clock::now();
       for (const auto& id : ids) {
         asio::co_spawn(
-            ioc, janitor::write_secret(client, id, {edit::set("KEY_1", "changed-" + std::to_string(run))}),
+            ioc, janitor::write_secret(*client, id, {edit::set("KEY_1", "changed-" + std::to_string(run))}),
             [&](std::exception_ptr e, janitor::engine::write_result r) {
               if (!e && r.result == janitor::engine::outcome::applied) ++applied;
             });

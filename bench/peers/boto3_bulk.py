@@ -1,17 +1,12 @@
 # The same protocol with boto3 over many secrets in one process (a loop).
-import json, sys, uuid
+#   python3 boto3_bulk.py KEY VALUE ID [ID...]
+import os, sys
 import boto3
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from boto3_write import write  # noqa: E402
 
 key, value, ids = sys.argv[1], sys.argv[2], sys.argv[3:]
 c = boto3.client("secretsmanager")
 for secret_id in ids:
-    cur = c.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT")
-    doc = json.loads(cur["SecretString"])
-    doc[key] = value
-    token = str(uuid.uuid4())
-    c.put_secret_value(SecretId=secret_id, SecretString=json.dumps(doc), ClientRequestToken=token,
-                       VersionStages=["janitor-pending-" + token])
-    c.update_secret_version_stage(SecretId=secret_id, VersionStage="AWSCURRENT", MoveToVersionId=token,
-                                  RemoveFromVersionId=cur["VersionId"])
-    c.update_secret_version_stage(SecretId=secret_id, VersionStage="janitor-pending-" + token,
-                                  RemoveFromVersionId=token)
+    write(c, secret_id, key, value)
