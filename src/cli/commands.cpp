@@ -491,12 +491,20 @@ int run_write(const common_flags& c, const write_flags& w) {
   return code;
 }
 
-int run_show(const common_flags& c, const std::string& id) {
+// show / versions: one read-only command on one secret in its own session.
+// `op` takes the session by pointer (coroutine parameters stay by value).
+template <class Op>
+int run_read_command(const common_flags& c, const std::string& id, Op op) {
   asio::io_context ioc;
   sm::error_info err;
   auto s = open_session(ioc, c, err);
   if (!s) return report_setup_error(c, err, {id});
-  auto op = [&]() -> asio::awaitable<int> {
+  const int code = run_on(ioc, op(&*s));
+  return finish_run(c, *s, code);
+}
+
+int run_show(const common_flags& c, const std::string& id) {
+  return run_read_command(c, id, [&](session* s) -> asio::awaitable<int> {
     auto v = co_await s->client->get_secret_value(id);
     if (!v.ok()) {
       co_return report_failure(c, id, v.error);
@@ -507,18 +515,11 @@ int run_show(const common_flags& c, const std::string& id) {
     else
       std::fputs(show_text(id, v.value, d.value).c_str(), stdout);
     co_return exit_ok;
-  };
-  int code = run_on(ioc, op());
-  code = finish_run(c, *s, code);
-  return code;
+  });
 }
 
 int run_versions(const common_flags& c, const std::string& id) {
-  asio::io_context ioc;
-  sm::error_info err;
-  auto s = open_session(ioc, c, err);
-  if (!s) return report_setup_error(c, err, {id});
-  auto op = [&]() -> asio::awaitable<int> {
+  return run_read_command(c, id, [&](session* s) -> asio::awaitable<int> {
     auto v = co_await s->client->list_secret_version_ids(id);
     if (!v.ok()) {
       co_return report_failure(c, id, v.error);
@@ -531,10 +532,7 @@ int run_versions(const common_flags& c, const std::string& id) {
     else
       std::fputs(versions_text(id, v.value).c_str(), stdout);
     co_return exit_ok;
-  };
-  int code = run_on(ioc, op());
-  code = finish_run(c, *s, code);
-  return code;
+  });
 }
 
 int run_sweep(const common_flags& c, const sweep_flags& f) {
