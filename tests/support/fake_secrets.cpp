@@ -127,17 +127,28 @@ std::optional<fake_fault> fake_secrets::take_fault(const std::string& op) {
   return f;
 }
 
+asio::awaitable<sm::error_info> fake_secrets::enter(std::string op, std::optional<fake_fault>* late) {
+  if (!co_await begin_call(op)) co_return error(sm::errc::cancelled, "cancelled");
+  auto f = take_fault(op);
+  if (f && (late == nullptr || f->what == fake_fault::kind::refuse)) co_return error(f->code, "injected");
+  if (late != nullptr) *late = std::move(f);
+  co_return sm::error_info{};
+}
+
+namespace {
+// A fault that let the call act: the response is lost, so the caller cannot tell.
+void lose_response(sm::error_info& e, const std::optional<fake_fault>& late) {
+  if (!late) return;
+  e = error(late->code, "injected after acting");
+  e.maybe_applied = true;
+}
+}  // namespace
+
 asio::awaitable<sm::result<sm::secret_value>> fake_secrets::read_current(const std::string& secret_id) {
   calls.push_back("GetSecretValue");
   sm::result<sm::secret_value> r;
-  if (!co_await begin_call("GetSecretValue")) {
-    r.error = error(sm::errc::cancelled, "cancelled");
-    co_return r;
-  }
-  if (auto f = take_fault("GetSecretValue")) {
-    r.error = error(f->code, "injected");
-    co_return r;
-  }
+  r.error = co_await enter("GetSecretValue", nullptr);
+  if (r.error.failed()) co_return r;
   auto it = secrets_.find(secret_id);
   if (it == secrets_.end()) {
     r.error = error(sm::errc::resource_not_found, "no such secret");
@@ -162,20 +173,11 @@ asio::awaitable<sm::result<sm::put_secret_value_result>> fake_secrets::put_stage
     const std::vector<std::string>& stages) {
   calls.push_back("PutSecretValue");
   sm::result<sm::put_secret_value_result> r;
-  if (!co_await begin_call("PutSecretValue")) {
-    r.error = error(sm::errc::cancelled, "cancelled");
-    co_return r;
-  }
-  const auto f = take_fault("PutSecretValue");
-  if (f && f->what == fake_fault::kind::refuse) {
-    r.error = error(f->code, "injected");
-    co_return r;
-  }
+  std::optional<fake_fault> late;
+  r.error = co_await enter("PutSecretValue", &late);
+  if (r.error.failed()) co_return r;
   r.error = put(secret_id, std::string(value.view()), token, stages);
-  if (f) {
-    r.error = error(f->code, "injected after acting");
-    r.error.maybe_applied = true;
-  }
+  lose_response(r.error, late);
   r.value.version_id = token;
   co_return r;
 }
@@ -186,34 +188,19 @@ asio::awaitable<sm::result<sm::empty_value>> fake_secrets::move_stage(const std:
                                                                       const std::string& remove_from) {
   calls.push_back(move_to.empty() ? "Remove " + stage : "Move " + stage);
   sm::result<sm::empty_value> r;
-  if (!co_await begin_call("UpdateSecretVersionStage")) {
-    r.error = error(sm::errc::cancelled, "cancelled");
-    co_return r;
-  }
-  const auto f = take_fault("UpdateSecretVersionStage");
-  if (f && f->what == fake_fault::kind::refuse) {
-    r.error = error(f->code, "injected");
-    co_return r;
-  }
+  std::optional<fake_fault> late;
+  r.error = co_await enter("UpdateSecretVersionStage", &late);
+  if (r.error.failed()) co_return r;
   r.error = move(secret_id, stage, move_to, remove_from);
-  if (f) {
-    r.error = error(f->code, "injected after acting");
-    r.error.maybe_applied = true;
-  }
+  lose_response(r.error, late);
   co_return r;
 }
 
 asio::awaitable<sm::result<sm::secret_description>> fake_secrets::read_stages(const std::string& secret_id) {
   calls.push_back("DescribeSecret");
   sm::result<sm::secret_description> r;
-  if (!co_await begin_call("DescribeSecret")) {
-    r.error = error(sm::errc::cancelled, "cancelled");
-    co_return r;
-  }
-  if (auto f = take_fault("DescribeSecret")) {
-    r.error = error(f->code, "injected");
-    co_return r;
-  }
+  r.error = co_await enter("DescribeSecret", nullptr);
+  if (r.error.failed()) co_return r;
   auto it = secrets_.find(secret_id);
   if (it == secrets_.end()) {
     r.error = error(sm::errc::resource_not_found, "no such secret");

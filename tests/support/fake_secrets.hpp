@@ -85,6 +85,10 @@ class fake_secrets final : public engine::secrets_api {
                      const std::vector<std::string>& stages);
   boost::asio::awaitable<bool> begin_call(const std::string& op);  // false: cancelled during latency
   std::optional<fake_fault> take_fault(const std::string& op);
+  // The start every call shares: the latency (false: cancelled during it), then
+  // the next fault. Returns the error to answer with; with `late`, a fault that
+  // lets the call act first goes there instead.
+  boost::asio::awaitable<sm::error_info> enter(std::string op, std::optional<fake_fault>* late);
 
   boost::asio::any_io_executor ex_;
   std::map<std::string, secret> secrets_;
