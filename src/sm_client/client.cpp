@@ -110,7 +110,7 @@ asio::awaitable<secrets_client::call_outcome> secrets_client::call(std::string_v
     }
 
     http_request req;
-    req.headers.reserve(9);  // these, the signature's, and the transport's
+    req.headers.reserve(8);  // these four and the signature's (at most four)
     req.headers = {{"Host", opts_.ep.host_header()},
                    {"Content-Type", "application/x-amz-json-1.1"},
                    {"X-Amz-Target", "secretsmanager." + std::string(operation)},
